@@ -15,8 +15,9 @@ starts in the input (``original_shift``), as HF does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import regex
@@ -236,6 +237,86 @@ class NormalizedString:
         """Split on ``pattern`` with HF's five delimiter behaviors. Empty pieces are kept here;
         ``PreTokenizedString.split`` drops them, as HF does."""
         return [self.slice(s, e) for s, e in split_offsets(find_matches(pattern, self.normalized, invert), behavior)]
+
+    # ---------------------------------------------------------------- added for the normalizers
+    def remap_spans(self, spans: Iterable[tuple[int, int, str, Sequence[int]]]) -> None:
+        """Replace several disjoint normalized ranges, each new character taking the alignment of
+        one old character.
+
+        Each span ``(start, end, text, index)`` replaces ``normalized[start:end]`` by ``text``;
+        ``index[k]`` says which old character (relative to ``start``; -1 is the one before the
+        span) new character ``k`` aligns with, and an index before the string start gives
+        ``(0, 0)``, as HF does for an insertion at the start. Spans are sorted and disjoint.
+        Characters outside the spans keep their alignment. When every span maps 1:1 onto itself,
+        the identity fast path (``_align is None``) is kept.
+        """
+        old = self._align
+        text = self.normalized
+        edits = list(spans)
+        if not edits:
+            return
+        identity = old is None and all(
+            len(new) == end - start and list(index) == list(range(end - start)) for start, end, new, index in edits
+        )
+        pieces: list[str] = []
+        prev = 0
+        for start, end, new, _ in edits:
+            pieces.append(text[prev:start])
+            pieces.append(new)
+            prev = end
+        pieces.append(text[prev:])
+        if not identity:
+            base = old if old is not None else list(zip(range(len(text)), range(1, len(text) + 1)))
+            align: list[Offsets] = []
+            prev = 0
+            for start, end, _, index in edits:
+                align.extend(base[prev:start])
+                align.extend([base[start + j] if start + j >= 0 else (0, 0) for j in index])
+                prev = end
+            align.extend(base[prev:])
+            self._align = align
+        self.normalized = "".join(pieces)
+
+    def transform_spans(self, spans: Iterable[tuple[int, int, Iterable[tuple[str, int]], int]]) -> None:
+        """HF ``transform_range`` on several disjoint normalized ranges at once.
+
+        Each span ``(start, end, changes, initial_offset)`` replaces ``normalized[start:end]``;
+        ``changes`` and ``initial_offset`` mean what they mean in ``transform``, with positions
+        counted in the whole string (an inserted first character takes the alignment of the
+        character before the span). See ``remap_spans``.
+        """
+        self.remap_spans(
+            (start, end, "".join([c for c, _ in changes]), changes_to_index(changes, initial_offset))
+            for start, end, changes, initial_offset in ((s, e, list(ch), i) for s, e, ch, i in spans)
+        )
+
+    def expand(self, normalized: str, lengths: Sequence[int]) -> None:
+        """Old character ``i`` becomes the next ``lengths[i]`` characters of ``normalized``, all
+        aligned with it (HF changes ``0, 1, 1, ...``); a length of 0 removes it (HF ``filter``)."""
+        old = self._align
+        if old is None:
+            n = len(self.normalized)
+            old = list(zip(range(n), range(1, n + 1)))
+        self._align = list(chain.from_iterable(map(repeat, old, lengths)))
+        self.normalized = normalized
+
+
+def changes_to_index(changes: Iterable[tuple[str, int]], initial_offset: int = 0) -> list[int]:
+    """HF ``transform`` changes -> for each new character, the old position it aligns with.
+
+    ``change > 0`` inserts (aligned with the old character before the current position); otherwise
+    the next old character is replaced and ``-change`` more are removed.
+    """
+    pos = initial_offset
+    index: list[int] = []
+    push = index.append
+    for _, change in changes:
+        if change > 0:
+            push(pos - 1)
+        else:
+            push(pos)
+            pos += 1 - change
+    return index
 
 
 def split_offsets(matches: list[tuple[Offsets, bool]], behavior: SplitDelimiterBehavior) -> list[Offsets]:

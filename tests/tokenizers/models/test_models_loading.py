@@ -42,8 +42,7 @@ def test_unknown_type_lists_the_supported_ones() -> None:
     assert "model.type" in message and "'Foo'" in message
     for name in MODELS:
         assert name in message
-    with pytest.raises(UnsupportedError, match="Unigram"):
-        model_from_dict({"vocab": [["a", 0.0]]})
+    assert type(model_from_dict({"vocab": [["a", 0.0]]})).__name__ == "Unigram"
     with pytest.raises(UnsupportedError):
         model_from_dict({"type": None, "vocab": VOCAB, "merges": []})
 

@@ -4,7 +4,7 @@
 "model" object. Like HF, a "model" object without "type" is accepted and the model is inferred from
 its keys, in HF's order: BPE if it has "vocab" and "merges"; WordPiece if it has "vocab",
 "unk_token", "continuing_subword_prefix" and "max_input_chars_per_word"; WordLevel if it has
-"vocab" and "unk_token". (A list-valued "vocab" is HF's Unigram, which this stage does not have.)
+"vocab" and "unk_token"; Unigram if "vocab" is a list.
 
 `CharLevel` is lexica's own model; HF `tokenizers` cannot load a file that uses it.
 """
@@ -15,6 +15,7 @@ from lexica.errors import TokenizerFileError, UnsupportedError
 from lexica.tokenizers.models.base import Model, Token, WordCache
 from lexica.tokenizers.models.bpe import BPE
 from lexica.tokenizers.models.charlevel import CharLevel
+from lexica.tokenizers.models.unigram import Unigram
 from lexica.tokenizers.models.wordlevel import WordLevel
 from lexica.tokenizers.models.wordpiece import WordPiece
 
@@ -27,11 +28,12 @@ __all__ = [
     "WordCache",
     "WordLevel",
     "WordPiece",
+    "Unigram",
     "model_from_dict",
     "model_str",
 ]
 
-MODELS: dict[str, type] = {"BPE": BPE, "WordPiece": WordPiece, "WordLevel": WordLevel, "CharLevel": CharLevel}
+MODELS: dict[str, type] = {"BPE": BPE, "WordPiece": WordPiece, "WordLevel": WordLevel, "CharLevel": CharLevel, "Unigram": Unigram}
 
 _WORDPIECE_KEYS = ("vocab", "unk_token", "continuing_subword_prefix", "max_input_chars_per_word")
 
@@ -50,17 +52,14 @@ def model_from_dict(d: dict, path: str = "model") -> Model:
 
 def _infer_type(d: dict, path: str) -> str:
     """HF's fallback for type-less objects: try each model's required keys in HF's order."""
+    if isinstance(d.get("vocab"), list):
+        return "Unigram"  # a list of [piece, score] pairs: every other model needs a vocab object
     if "vocab" in d and "merges" in d:
         return "BPE"
     if all(key in d for key in _WORDPIECE_KEYS):
         return "WordPiece"
     if "vocab" in d and "unk_token" in d:
         return "WordLevel"
-    if isinstance(d.get("vocab"), list):
-        raise UnsupportedError(
-            f"{path}: this looks like a Unigram model (a list-valued vocab, no type); "
-            f"supported models: {sorted(MODELS)}"
-        )
     raise TokenizerFileError(
         f"{path}: no 'type' and the keys {sorted(d)} match no model; expected a 'type' in "
         f"{sorted(MODELS)} or HF's legacy keys (vocab + merges for BPE; vocab + unk_token + "
