@@ -16,6 +16,12 @@ Where lexica decides differently from transformers 5 (each is asked for by issue
 - Padding/truncation baked into tokenizer.json (MiniLM's Fixed 128) is ignored: they are per call.
 - Input longer than ``model_max_length`` without truncation is returned whole, with a warning that
   says by how many tokens it is over and how to truncate.
+
+As transformers 5 (``TokenizersBackend.__init__``): a pipeline without a post-processor, or a config that
+sets ``add_bos_token`` / ``add_eos_token``, gets the template ``[bos] $A [eos]`` (``update_post_processor``);
+special tokens written in the text are recognised unless ``split_special_tokens``; every named or extra
+special token that is not an added token yet is added as a special one; classes whose transformers
+class pads on the left (Llama, Gemma) do so unless the config says otherwise.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from lexica.tokenizers.added_vocab import AddedToken
 from lexica.tokenizers.decoders import cleanup
 from lexica.tokenizers.encoding import PaddingParams, pad_encodings
 from lexica.tokenizers.models import BPE, WordPiece
+from lexica.tokenizers.processors import TemplateProcessing
 from lexica.tokenizers.tokenizer import Tokenizer
 
 __all__ = ["PreTrainedTokenizer"]
@@ -70,12 +77,17 @@ class PreTrainedTokenizer:
         self.model_input_names: list[str] = list(config.get("model_input_names") or loaded.info.model_input_names)
         self.init_config: dict[str, Any] = {k: v for k, v in config.items() if k != "added_tokens_decoder"}
         self.chat_template = loaded.chat_template
+        self.vocab_file = loaded.model_file
         self.model_max_length = self._int_setting(config, "model_max_length", VERY_LARGE_INTEGER)
         self.pad_token_type_id = 0
         self._special: dict[str, str | None] = {}
         self._extra_special: list[str] = []
         self._set_special_tokens(config, loaded)
-        self.padding_side = config.get("padding_side") or ("left" if self._is_decoder_only() else "right")
+        self._set_template(config)
+        # As transformers: special tokens written in the text are recognised unless split_special_tokens.
+        self._tokenizer.encode_special_tokens = bool(config.get("split_special_tokens", False))
+        self.padding_side = (config.get("padding_side") or loaded.info.padding_side
+                             or ("left" if self._is_decoder_only() else "right"))
         self.truncation_side = config.get("truncation_side") or "right"
         clean = config.get("clean_up_tokenization_spaces")
         self.clean_up_tokenization_spaces = isinstance(self._tokenizer.model, WordPiece) if clean is None else bool(clean)
@@ -93,9 +105,11 @@ class PreTrainedTokenizer:
 
     def _set_special_tokens(self, config: dict[str, Any], loaded: LoadedTokenizer) -> None:
         """Special tokens from the config (else the class defaults), added to the backend as transformers does."""
-        if loaded.added_tokens:
-            self._tokenizer.add_tokens([t for t in loaded.added_tokens if not t.special])
-            self._tokenizer.add_special_tokens([t for t in loaded.added_tokens if t.special])
+        for token_id, token in loaded.added_tokens:  # in id order, so that new tokens get their saved ids
+            (self._tokenizer.add_special_tokens if token.special else self._tokenizer.add_tokens)([token])
+            if self._tokenizer.token_to_id(token.content) != token_id:
+                logger.warning("added token %r has id %s in the saved config but %s in the tokenizer",
+                               token.content, token_id, self._tokenizer.token_to_id(token.content))
         defaults = dict(loaded.info.defaults) if loaded.info.family != "generic" else {}
         for name in SPECIAL_TOKEN_NAMES:
             value = _content(config[name], name) if name in config else defaults.get(name)
@@ -108,10 +122,26 @@ class PreTrainedTokenizer:
                 content = _content(token, key)
                 if content is not None and content not in self._extra_special:
                     self._extra_special.append(content)
+        # As transformers: every special token that is not an added token yet becomes one (special), either
+        # flagging a vocabulary entry (GPT-2's <|endoftext|> in vocab.json) or taking a new id.
         present = {t.content for t in self._tokenizer.get_added_tokens_decoder().values()}
-        missing = [t for t in self.all_special_tokens if t not in present and self._tokenizer.token_to_id(t) is not None]
-        if missing:  # in the vocabulary but not marked special (GPT-2's <|endoftext|> in vocab.json)
+        missing = [t for t in self.all_special_tokens if t not in present]
+        if missing:
             self._tokenizer.add_special_tokens(missing)
+
+    def _set_template(self, config: dict[str, Any]) -> None:
+        """transformers' ``update_post_processor``: when the config sets ``add_bos_token`` / ``add_eos_token``,
+        or the pipeline has no post-processor, the template is ``[bos] $A [eos]`` / ``[bos] $A [eos] [bos] $B:1 [eos]:1``."""
+        if "add_bos_token" not in config and "add_eos_token" not in config and self._tokenizer.post_processor is not None:
+            return
+        bos, eos = self._special.get("bos_token"), self._special.get("eos_token")
+        add_bos = bool(config.get("add_bos_token", False)) and bos is not None
+        add_eos = bool(config.get("add_eos_token", False)) and eos is not None
+        head, tail = (f"{bos}:0 " if add_bos else ""), (f" {eos}:0" if add_eos else "")
+        single = f"{head}$A:0{tail}"
+        pair = single + (f" {bos}:1" if add_bos else "") + " $B:1" + (f" {eos}:1" if add_eos else "")
+        special = [(t, self.convert_tokens_to_ids(t)) for t, on in ((bos, add_bos), (eos, add_eos)) if on]
+        self._tokenizer.post_processor = TemplateProcessing(single=single, pair=pair, special_tokens=special)
 
     def _is_decoder_only(self) -> bool:
         """BPE whose template closes a sequence with no special token (no ``[SEP]``/``</s>`` after ``$A``):
@@ -136,7 +166,7 @@ class PreTrainedTokenizer:
         """Load from a folder (or a hub id in huggingface_hub's local cache); see ``AutoTokenizer``."""
         from lexica.tokenization.loading import load_tokenizer_files, resolve_folder
 
-        folder = resolve_folder(path_or_hub_id, cache_dir, revision)
+        folder = resolve_folder(path_or_hub_id, cache_dir, revision, gguf_file)
         loaded = load_tokenizer_files(folder, gguf_file)
         loaded.name_or_path = os.fspath(path_or_hub_id)
         for key, value in (("padding_side", padding_side), ("truncation_side", truncation_side),

@@ -223,6 +223,12 @@ def _is_tensor(value: Any) -> bool:
     return type(value).__module__.split(".")[0] in ("torch", "numpy") and hasattr(value, "shape")
 
 
+# The keys the tokenizer itself fills with ints: built as int64 in one step (twice as fast as inferring
+# the dtype first, which matters for a 1000 x 512 batch).
+_INT_KEYS = frozenset(("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask", "offset_mapping",
+                       "length", "overflow_to_sample_mapping"))
+
+
 def _to_tensor(key: str, value: Any, tensor_type: str) -> Any:
     import numpy as np
 
@@ -230,9 +236,12 @@ def _to_tensor(key: str, value: Any, tensor_type: str) -> Any:
         array = value.cpu().numpy() if hasattr(value, "cpu") else value
     else:
         try:
-            array = np.asarray(value)
-            if array.dtype == object:
-                raise ValueError("ragged")
+            if key in _INT_KEYS:
+                array = np.array(value, dtype=np.int64)
+            else:
+                array = np.asarray(value)
+                if array.dtype == object:
+                    raise ValueError("ragged")
         except (ValueError, TypeError) as err:
             lengths = sorted({len(row) for row in value if hasattr(row, "__len__")}) if isinstance(value, list) else []
             raise InvalidInputError(
@@ -240,8 +249,8 @@ def _to_tensor(key: str, value: Any, tensor_type: str) -> Any:
                 f"lengths {lengths[:6]}; pass padding=True (or padding='max_length' with max_length) and/or "
                 f"truncation=True so that all rows have one length"
             ) from err
-        if array.dtype.kind in "iub":
-            array = array.astype(np.int64)
+        if array.dtype.kind in "iub" or array.size == 0:  # empty rows are ids too (np makes them float)
+            array = array.astype(np.int64, copy=False)
         elif array.dtype.kind == "f" and tensor_type == "pt":
             array = array.astype(np.float32)  # what torch.tensor makes of Python floats
     if tensor_type == "np":

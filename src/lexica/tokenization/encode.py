@@ -61,6 +61,9 @@ def resolve_strategy(
         truncation = "longest_first"
     pad = _lookup(_PADDINGS, padding, "padding")
     trunc = _lookup(_TRUNCATIONS, truncation, "truncation")
+    if max_length is not None and pad == "longest" and trunc is None:
+        logger.warning("max_length=%d is not used: padding=True pads to the longest row and truncation is off; "
+                       "pass padding='max_length' to pad to it, or truncation=True to cut at it", max_length)
     known = model_max_length if model_max_length < no_limit else None
     if max_length is None and pad == "max_length":
         if known is None:
@@ -164,8 +167,8 @@ def pad_rows(
     pad_type_id: int,
 ) -> None:
     """Pad every row of the model inputs in ``batch`` in place (``target`` None = the longest row)."""
-    ids = batch["input_ids"]
-    length = target if target is not None else max((len(r) for r in ids), default=0)
+    lengths = [len(r) for r in batch["input_ids"]]  # before padding: input_ids is padded first
+    length = target if target is not None else max(lengths, default=0)
     if multiple and length % multiple:
         length += multiple - length % multiple
     fills = {"input_ids": pad_id, "token_type_ids": pad_type_id, "attention_mask": 0, "special_tokens_mask": 1}
@@ -174,6 +177,6 @@ def pad_rows(
             continue
         rows = batch[key]
         for i, row in enumerate(rows):
-            missing = length - len(ids[i])
+            missing = length - lengths[i]
             if missing > 0:
                 rows[i] = [fill] * missing + list(row) if side == "left" else list(row) + [fill] * missing

@@ -14,7 +14,8 @@ Follows transformers' ``integrations/gguf`` tokenizer mapping for ``tokenizer.gg
   ``ByteLevel`` decoder;
 - special tokens from the ``*_token_id`` keys, the chat template from ``tokenizer.chat_template``.
 
-SentencePiece vocabularies (``tokenizer.ggml.model == "llama"``) need issue 4 and raise ``UnsupportedError``.
+SentencePiece vocabularies (``tokenizer.ggml.model == "llama"``) are not converted yet and raise
+``UnsupportedError`` (no offline GGUF asset has one to test against).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def gguf_backend(path: str | os.PathLike[str]) -> tuple[Tokenizer, dict[str, Any
     if data.model != "gpt2":
         raise UnsupportedError(
             f"{where}: tokenizer.ggml.model is {data.model!r}; only 'gpt2' (byte-level BPE) is supported "
-            "here ('llama' SentencePiece vocabularies need the Unigram/SentencePiece reader, issue 4)"
+            "here; 'llama' (SentencePiece) vocabularies inside GGUF files are not converted yet: use the "
+            "model's tokenizer.json or tokenizer.model instead"
         )
     if not data.tokens:
         raise TokenizerFileError(f"{where}: tokenizer.ggml.tokens is missing or empty")

@@ -10,13 +10,14 @@ classes), so a folder with only legacy files encodes exactly as transformers doe
   space, a template that adds nothing (``$A`` / ``$A $B:1``), ``ByteLevel`` decoder.
   RoBERTa (``tokenizer_class`` RobertaTokenizer) uses ``RobertaProcessing`` ``<s> $A </s>`` /
   ``<s> $A </s> </s> $B </s>`` instead.
-- SentencePiece ``.model`` files need the Unigram/SentencePiece reader of issue 4: ``sentencepiece_backend``
-  is the hook, and raises ``UnsupportedError`` until then.
+- SentencePiece ``.model`` files (``tokenizer.model``, ``spiece.model``): the pipeline of
+  ``lexica.tokenizers.sentencepiece`` (issue 4); its template is set by ``PreTrainedTokenizer``.
 - GGUF files: see :mod:`lexica.tokenization.gguf`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -80,13 +81,29 @@ def byte_level_bpe_backend(vocab_file: str, merges_file: str, config: dict[str, 
     return tokenizer
 
 
-def sentencepiece_backend(model_file: str, config: dict[str, Any]) -> Tokenizer:
-    """The hook for SentencePiece ``.model`` files (Unigram / BPE with byte fallback): issue 4."""
-    raise UnsupportedError(
-        f"{model_file}: SentencePiece .model files are not supported yet (they need the Unigram / "
-        "SentencePiece reader, issue 4). Use a folder with a tokenizer.json instead; supported tokenizer "
-        "files: tokenizer.json, vocab.txt, vocab.json + merges.txt, a GGUF file (gguf_file=)"
-    )
+def sentencepiece_backend(model_file: str, config: dict[str, Any]) -> tuple[Tokenizer, dict[str, str]]:
+    """A SentencePiece ``.model`` file (Unigram, or BPE with byte fallback) through lexica's reader.
+
+    The pipeline is :func:`lexica.tokenizers.sentencepiece.tokenizer_from_model_file`'s (it segments as
+    the ``sentencepiece`` library does). It has no post-processor: ``PreTrainedTokenizer`` gives it
+    transformers' template (``bos``/``eos`` only when tokenizer_config.json sets ``add_bos_token`` /
+    ``add_eos_token``; a bare ``.model`` adds nothing, as ``sentencepiece`` itself). Returns the pipeline
+    and the model's own special tokens (``unk_token``/``bos_token``/``eos_token``/``pad_token`` from its
+    trainer spec) for the config to fall back on.
+    """
+    try:
+        sentencepiece = importlib.import_module("lexica.tokenizers.sentencepiece")
+    except ImportError as err:
+        raise UnsupportedError(
+            f"{model_file}: reading SentencePiece .model files needs lexica.tokenizers.sentencepiece, which "
+            f"cannot be imported ({err}). Use a folder with a tokenizer.json instead; other supported tokenizer "
+            "files: vocab.txt, vocab.json + merges.txt, a GGUF file (gguf_file=)"
+        ) from err
+    tokenizer = sentencepiece.tokenizer_from_model_file(model_file)
+    pieces = sentencepiece.special_pieces_from_model_file(model_file)
+    special = {key: getattr(pieces, key) for key in ("unk_token", "bos_token", "eos_token", "pad_token")
+               if getattr(pieces, key, None) is not None}
+    return tokenizer, special
 
 
 def _token_str(value: Any, default: str) -> str:

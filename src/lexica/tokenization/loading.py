@@ -8,6 +8,11 @@ legacy vocabularies when there is no ``tokenizer.json`` (see :mod:`lexica.tokeni
 ``chat_template.jinja`` / ``chat_template.json``, and ``config.json`` (its ``model_type`` names the
 tokenizer class when tokenizer_config.json does not).
 
+As transformers 5 reads them: ``special_tokens_map.json`` and ``added_tokens.json`` count only for saves
+without ``added_tokens_decoder`` in tokenizer_config.json (older saves), and ``special_tokens_map.json``
+then wins over tokenizer_config.json. A folder with only a SentencePiece ``.model`` takes its
+unk/bos/eos/pad tokens from the model's trainer spec.
+
 ``TOKENIZER_CLASSES`` is the closed set of ``tokenizer_class`` values we know, each with its model
 inputs and its legacy-file family; any other value raises ``UnsupportedError`` listing them.
 """
@@ -41,6 +46,7 @@ class ClassInfo:
     model_input_names: tuple[str, ...]
     family: str  # "bert", "gpt2", "roberta" or "generic" (tokenizer.json needed)
     defaults: tuple[tuple[str, str], ...] = ()  # special tokens when the config names none
+    padding_side: str | None = None  # the transformers class's own default, when it has one
 
 
 _BERT = ClassInfo(("input_ids", "token_type_ids", "attention_mask"), "bert",
@@ -53,6 +59,7 @@ _ROBERTA = ClassInfo(_NO_TYPES, "roberta",
                      (("bos_token", "<s>"), ("eos_token", "</s>"), ("sep_token", "</s>"), ("cls_token", "<s>"),
                       ("unk_token", "<unk>"), ("pad_token", "<pad>"), ("mask_token", "<mask>")))
 _GENERIC = ClassInfo(_NO_TYPES, "generic")
+_GENERIC_LEFT = ClassInfo(_NO_TYPES, "generic", padding_side="left")  # transformers' Llama/Gemma classes
 
 # tokenizer_class (without its "Fast" suffix) -> ClassInfo
 TOKENIZER_CLASSES: dict[str, ClassInfo] = {
@@ -64,8 +71,9 @@ TOKENIZER_CLASSES: dict[str, ClassInfo] = {
     "PreTrainedTokenizer": _GENERIC,
     "PreTrainedTokenizerFast": _GENERIC,
     "TokenizersBackend": _GENERIC,
-    "LlamaTokenizer": _GENERIC,
-    "GemmaTokenizer": _GENERIC,
+    "LlamaTokenizer": _GENERIC_LEFT,
+    "GemmaTokenizer": _GENERIC_LEFT,
+    "CodeLlamaTokenizer": _GENERIC_LEFT,
     "MistralTokenizer": _GENERIC,
     "Qwen2Tokenizer": _GENERIC,
     "GPTNeoXTokenizer": _GENERIC,
@@ -88,7 +96,9 @@ class LoadedTokenizer:
     info: ClassInfo
     name_or_path: str
     chat_template: str | dict[str, str] | None = None
-    added_tokens: list[AddedToken] = field(default_factory=list)  # from added_tokens_decoder / added_tokens.json
+    # (id, token) from added_tokens_decoder / added_tokens.json, by id
+    added_tokens: list[tuple[int, AddedToken]] = field(default_factory=list)
+    model_file: str | None = None  # the SentencePiece .model the pipeline was read from (legacy saves copy it)
 
 
 def class_info(name: Any, source: str) -> tuple[str, ClassInfo]:
@@ -124,8 +134,13 @@ def _read_json_object(folder: str, name: str) -> dict[str, Any]:
     return data
 
 
-def resolve_folder(path_or_id: str | os.PathLike[str], cache_dir: str | None, revision: str | None) -> str:
-    """A local folder as is; otherwise a hub id looked up in huggingface_hub's local cache (no network)."""
+def resolve_folder(
+    path_or_id: str | os.PathLike[str], cache_dir: str | None, revision: str | None, gguf_file: str | None = None
+) -> str:
+    """A local folder as is; otherwise a hub id looked up in huggingface_hub's local cache (no network).
+
+    The snapshot folder is found through the first tokenizer file the cache holds (``gguf_file`` first
+    when given: a GGUF repository may hold nothing else)."""
     path = os.fspath(path_or_id)
     if os.path.isdir(path):
         return path
@@ -141,7 +156,9 @@ def resolve_folder(path_or_id: str | os.PathLike[str], cache_dir: str | None, re
             f"{path!r} is not a local folder, and huggingface_hub is not installed to look it up as a hub id "
             "(pip install huggingface_hub); or pass the path of a folder with the tokenizer files"
         ) from None
-    for name in ("tokenizer_config.json", "tokenizer.json", "config.json", "vocab.txt", "vocab.json"):
+    names = ("tokenizer_config.json", "tokenizer.json", "config.json", "vocab.txt", "vocab.json",
+             *legacy.SENTENCEPIECE_FILES)
+    for name in ((gguf_file,) if gguf_file else ()) + names:
         try:
             found = try_to_load_from_cache(path, name, cache_dir=cache_dir, revision=revision)
         except ValueError:  # not a valid repo id
@@ -157,8 +174,9 @@ def resolve_folder(path_or_id: str | os.PathLike[str], cache_dir: str | None, re
 def load_tokenizer_files(folder: str, gguf_file: str | None = None) -> LoadedTokenizer:
     """Read the tokenizer in ``folder`` (and its GGUF file when given)."""
     config = _read_json_object(folder, "tokenizer_config.json")
-    for key, value in _read_json_object(folder, "special_tokens_map.json").items():
-        config.setdefault(key, value)
+    legacy_save = "added_tokens_decoder" not in config
+    if legacy_save:  # as transformers: special_tokens_map.json counts (and wins) only for older saves
+        config.update(_read_json_object(folder, "special_tokens_map.json"))
     source = os.path.join(folder, "tokenizer_config.json")
     if gguf_file is not None:
         return _load_gguf(folder, gguf_file, config)
@@ -169,7 +187,10 @@ def load_tokenizer_files(folder: str, gguf_file: str | None = None) -> LoadedTok
     class_name, info = class_info(class_name, source)
     backend = _backend_from_files(folder, config, info)
     loaded = LoadedTokenizer(backend, config, class_name, info, folder, _chat_template(folder, config))
-    loaded.added_tokens = _config_added_tokens(folder, config)
+    if not os.path.isfile(os.path.join(folder, "tokenizer.json")):
+        loaded.model_file = next((os.path.join(folder, n) for n in legacy.SENTENCEPIECE_FILES
+                                  if os.path.isfile(os.path.join(folder, n))), None)
+    loaded.added_tokens = _config_added_tokens(folder, config, legacy_save)
     return loaded
 
 
@@ -199,7 +220,10 @@ def _backend_from_files(folder: str, config: dict[str, Any], info: ClassInfo) ->
         return legacy.bert_backend(os.path.join(folder, "vocab.txt"), config)
     for name in legacy.SENTENCEPIECE_FILES:
         if has(name):
-            return legacy.sentencepiece_backend(os.path.join(folder, name), config)
+            backend, special = legacy.sentencepiece_backend(os.path.join(folder, name), config)
+            for key, token in special.items():  # the .model's own unk/bos/eos/pad, when the config names none
+                config.setdefault(key, token)
+            return backend
     present = sorted(os.listdir(folder))[:20]
     raise TokenizerFileError(
         f"{folder}: no tokenizer files found; looked for {list(LOOKED_FOR)}; the folder holds {present}"
@@ -225,8 +249,12 @@ def _chat_template(folder: str, config: dict[str, Any]) -> str | dict[str, str] 
     return template
 
 
-def _config_added_tokens(folder: str, config: dict[str, Any]) -> list[AddedToken]:
-    """v4's added_tokens_decoder ({id: AddedToken dict}) and legacy added_tokens.json ({token: id}), by id."""
+def _config_added_tokens(folder: str, config: dict[str, Any], legacy_save: bool) -> list[tuple[int, AddedToken]]:
+    """v4's added_tokens_decoder ({id: AddedToken dict}), else legacy added_tokens.json ({token: id}), by id.
+
+    As transformers 5, a token of added_tokens.json is special (and not normalized) when the config names
+    it as a special token or lists it in ``extra_special_tokens`` (not ``additional_special_tokens``).
+    """
     by_id: dict[int, AddedToken] = {}
     decoder = config.get("added_tokens_decoder") or {}
     if not isinstance(decoder, dict):
@@ -237,7 +265,19 @@ def _config_added_tokens(folder: str, config: dict[str, Any]) -> list[AddedToken
             raise ConfigError(f"{folder}: {path}: expected an integer id as key")
         by_id[int(key)] = AddedToken.from_dict({k: v for k, v in value.items() if k != "__type"}, path) \
             if isinstance(value, dict) else AddedToken.from_dict(value, path)
-    for token, token_id in _read_json_object(folder, "added_tokens.json").items():
-        if isinstance(token_id, int) and token_id not in by_id:
-            by_id[token_id] = AddedToken(token, normalized=True)
-    return [by_id[i] for i in sorted(by_id)]
+    if legacy_save:
+        named = {_token_content(config.get(k)) for k in SPECIAL_TOKEN_NAMES}
+        extra = config.get("extra_special_tokens") or []
+        named.update(_token_content(t) for t in (extra.values() if isinstance(extra, dict) else extra))
+        for token, token_id in _read_json_object(folder, "added_tokens.json").items():
+            if not isinstance(token_id, int) or isinstance(token_id, bool):
+                raise ConfigError(f"{folder}: added_tokens.json[{token!r}]: expected an integer id, found {token_id!r}")
+            special = token in named
+            by_id.setdefault(token_id, AddedToken(token, normalized=not special, special=special))
+    return sorted(by_id.items())
+
+
+def _token_content(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("content")
+    return value if isinstance(value, str) else None

@@ -5,7 +5,8 @@ tensors or arrays, the features a ``DataCollatorWithPadding`` receives) or one d
 ``input_ids`` with the pad token id, ``token_type_ids`` with the pad type id, ``attention_mask`` with
 0 (creating it first when it is missing and wanted) and ``special_tokens_mask`` with 1. Other keys
 (``labels`` ...) are passed through untouched. With no ``return_tensors``, the tensor type of the
-input is kept (torch in, torch out).
+input is kept (torch in, torch out). ``return_attention_mask=False`` drops a mask the inputs carry
+(transformers keeps it unpadded, which makes ragged rows).
 """
 
 from __future__ import annotations

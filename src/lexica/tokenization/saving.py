@@ -7,7 +7,8 @@ Follows what transformers 5 writes for a ``tokenizers``-backed tokenizer:
   ``padding_side``, ``truncation_side``, ``clean_up_tokenization_spaces``, the special tokens as strings,
   ``extra_special_tokens``), keys sorted, two-space indent;
 - ``chat_template.jinja`` when there is a chat template (``chat_template.json`` holds named templates);
-- with ``legacy_format=True`` also ``vocab.txt`` (WordPiece) or ``vocab.json`` + ``merges.txt`` (BPE).
+- with ``legacy_format=True`` also ``vocab.txt`` (WordPiece) or ``vocab.json`` + ``merges.txt`` (BPE), or
+  a copy of the SentencePiece ``.model`` the tokenizer was read from.
 
 Each file is written to a temporary file in the same folder, then renamed over the target, so a crash
 never leaves a half-written file behind.
@@ -27,20 +28,25 @@ from lexica.tokenizers.models import BPE, WordPiece
 if TYPE_CHECKING:
     from lexica.tokenization.base import PreTrainedTokenizer
 
-__all__ = ["save_tokenizer", "write_atomic"]
+__all__ = ["save_tokenizer", "write_atomic", "write_atomic_bytes"]
 
 # tokenizer_config.json keys carried over from the loaded config when present (the pipeline's own knobs).
 _CARRIED = ("do_lower_case", "tokenize_chinese_chars", "strip_accents", "add_prefix_space", "add_bos_token",
-            "add_eos_token", "model_input_names")
+            "add_eos_token", "model_input_names", "split_special_tokens")
 
 
 def write_atomic(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".lexica-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -100,6 +106,12 @@ def save_tokenizer(tokenizer: PreTrainedTokenizer, folder: str, legacy_format: b
 
 
 def _save_legacy(tokenizer: PreTrainedTokenizer, folder: str) -> list[str]:
+    if tokenizer.vocab_file is not None:  # read from a SentencePiece .model: that file is the legacy vocabulary
+        path = os.path.join(folder, os.path.basename(tokenizer.vocab_file))
+        if os.path.abspath(path) != os.path.abspath(tokenizer.vocab_file):
+            with open(tokenizer.vocab_file, "rb") as handle:
+                write_atomic_bytes(path, handle.read())
+        return [path]
     model = tokenizer.backend_tokenizer.model
     by_id = sorted(model.get_vocab().items(), key=lambda item: item[1])
     if isinstance(model, WordPiece):
