@@ -1,7 +1,10 @@
 """The `lexica` command line: thin wrappers over library functions.
 
     lexica --version
-    lexica tokenize --tokenizer PATH [--pair TEXT] [--json] TEXT...
+    lexica tokenize --tokenizer PATH [--gguf-file NAME] [--pair TEXT] [--json] TEXT...
+
+PATH is a tokenizer.json file, a SentencePiece .model file, a GGUF file, or a folder in transformers'
+layout (tokenizer.json, or the legacy vocab.txt / vocab.json + merges.txt / tokenizer.model files).
 
 Every command prints to stdout and returns a process exit code; errors from lexica are printed as
 one line on stderr with exit code 2.
@@ -25,10 +28,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     tok = sub.add_parser(
         "tokenize",
-        help="tokenize text with a tokenizer.json file (or a folder holding one)",
+        help="tokenize text with a tokenizer.json, .model or .gguf file, or a tokenizer folder",
         description="Print tokens, ids and character offsets into the original text.",
     )
-    tok.add_argument("--tokenizer", "-t", required=True, help="tokenizer.json file, or a folder that holds one")
+    tok.add_argument(
+        "--tokenizer", "-t", required=True,
+        help="tokenizer.json, SentencePiece .model or .gguf file, or a folder in transformers' layout",
+    )
+    tok.add_argument("--gguf-file", help="with a folder: the GGUF file in it to read the tokenizer from")
     tok.add_argument("--pair", help="second sequence of a pair (e.g. a question's context)")
     tok.add_argument("--no-special-tokens", action="store_true", help="do not add [CLS]/[SEP] or similar")
     tok.add_argument("--json", action="store_true", help="one JSON object per text instead of a table")
@@ -36,19 +43,28 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_tokenizer(path: str):  # -> lexica.tokenizers.Tokenizer
+def _load_tokenizer(path: str, gguf_file: str | None = None):  # -> lexica.tokenizers.Tokenizer
+    """The low-level pipeline behind any tokenizer source lexica reads."""
     import pathlib
 
-    from lexica.tokenizers import Tokenizer
-
     p = pathlib.Path(path)
-    if p.is_dir():
-        p = p / "tokenizer.json"
-    return Tokenizer.from_file(str(p))
+    if p.is_file() and p.suffix == ".json":
+        from lexica.tokenizers import Tokenizer
+
+        return Tokenizer.from_file(str(p))
+    if p.is_file() and ".model" in p.suffixes:  # tokenizer.model, spiece.model, tokenizer.model.v3
+        from lexica.tokenizers.sentencepiece import tokenizer_from_model_file
+
+        return tokenizer_from_model_file(str(p))
+    from lexica.tokenization import AutoTokenizer
+
+    if p.is_file() and p.suffix == ".gguf":
+        p, gguf_file = p.parent, p.name
+    return AutoTokenizer.from_pretrained(str(p), gguf_file=gguf_file).backend_tokenizer
 
 
 def _cmd_tokenize(args: argparse.Namespace) -> int:
-    tokenizer = _load_tokenizer(args.tokenizer)
+    tokenizer = _load_tokenizer(args.tokenizer, args.gguf_file)
     for text in args.text:
         enc = tokenizer.encode(text, args.pair, add_special_tokens=not args.no_special_tokens)
         if args.json:
