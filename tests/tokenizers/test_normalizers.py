@@ -82,6 +82,7 @@ def spm_charsmap(rule: str) -> bytes:
     raise AssertionError("no precompiled_charsmap in the trained model")
 
 
+@functools.cache  # a charsmap is 240 kB: encode it once, not once per hypothesis example
 def _b64(data: bytes) -> str:
     import base64
 
@@ -392,6 +393,13 @@ def test_unknown_type_lists_supported() -> None:
         ({"type": "Sequence", "normalizers": {"type": "NFC"}}, "normalizer.normalizers"),
         ({"type": "Sequence", "normalizers": [["NFC"]]}, "normalizer.normalizers[0]"),
         (["NFC"], "normalizer"),
+        # HF refuses a Precompiled without its charsmap ("missing field"), and bad base64 or a
+        # charsmap too short for its own trie.
+        ({"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled"}]}, "normalizer.normalizers[1].precompiled_charsmap"),
+        ({"type": "Precompiled", "precompiled_charsmap": "!!"}, "normalizer.precompiled_charsmap"),
+        ({"type": "Precompiled", "precompiled_charsmap": "AAAA"}, "normalizer.precompiled_charsmap"),
+        ({"type": "Precompiled", "precompiled_charsmap": "CAAAAAAA"}, "normalizer.precompiled_charsmap"),
+        ({"type": "Precompiled", "precompiled_charsmap": 3}, "normalizer.precompiled_charsmap"),
     ],
 )
 def test_malformed_json_names_the_path(doc, path: str) -> None:
@@ -402,7 +410,7 @@ def test_malformed_json_names_the_path(doc, path: str) -> None:
 
 def test_unknown_type_inside_sequence_names_the_path() -> None:
     with pytest.raises(UnsupportedError, match=r"normalizer\.normalizers\[1\]\.type"):
-        L.normalizer_from_dict({"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled"}]})
+        L.normalizer_from_dict({"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Frobnicate"}]})
 
 
 # ---------------------------------------------------------------- fast paths and robustness
@@ -492,3 +500,63 @@ def test_measured_set_is_small_and_recent() -> None:
     old = {cp for cp in union if unicodedata.ucd_3_2_0.category(chr(cp)) != "Cn"}
     # Categories changed since 3.2: U+1734 Mn -> Mc, U+1885/U+1886 Lo -> Mn.
     assert old <= {0x1734, 0x1885, 0x1886}
+
+
+# ---------------------------------------------------------------- SentencePiece's own charsmap rule
+def _wire(number: int, wire: int, payload: bytes) -> bytes:
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+            value >>= 7
+            if not value:
+                return bytes(out)
+
+    key = varint(number << 3 | wire)
+    return key + (varint(len(payload)) + payload if wire == 2 else payload)
+
+
+@functools.cache
+def spm_plain(rule: str):
+    """(processor, charsmap) of a hand-written model that only applies ``rule``'s charsmap: no dummy
+    prefix, no whitespace cleanup or escaping (the trainer refuses that last one, so the ModelProto
+    is written here), so ``normalize`` shows the charsmap's output alone."""
+    spm = pytest.importorskip("sentencepiece")
+    charsmap = spm_charsmap(rule)
+    pieces = b"".join(
+        _wire(1, 2, _wire(1, 2, piece) + _wire(2, 5, b"\x00\x00\x80\xbf") + _wire(3, 0, bytes([kind])))
+        for piece, kind in [(b"<unk>", 2), (b"<s>", 3), (b"</s>", 3), (b"a", 1)]
+    )
+    trainer = _wire(2, 2, _wire(3, 0, b"\x01") + _wire(4, 0, b"\x04"))
+    normalizer = _wire(3, 2, _wire(1, 2, rule.encode()) + _wire(2, 2, charsmap) + _wire(3, 0, b"\x00")
+                       + _wire(4, 0, b"\x00") + _wire(5, 0, b"\x00"))
+    return spm.SentencePieceProcessor(model_proto=pieces + trainer + normalizer), charsmap
+
+
+def _assert_longest_match(rule: str, text: str) -> None:
+    sp, charsmap = spm_plain(rule)
+    normalizer = L.Precompiled(_b64(charsmap), longest_match=True)
+    n = NormalizedString(text)
+    normalizer.normalize(n)
+    assert n.normalized == sp.normalize(text), repr(text)
+    ranges = [n.original_range(i, i + 1) for i in range(len(n.normalized))]
+    assert all(0 <= a <= b <= len(text) for a, b in ranges)
+    assert [a for a, _ in ranges] == sorted(a for a, _ in ranges)
+
+
+@pytest.mark.parametrize("rule", ["nmt_nfkc", "nmt_nfkc_cf"])
+def test_precompiled_longest_match_is_sentencepiece(rule: str) -> None:
+    """``longest_match`` (set for .model files) normalizes exactly as sentencepiece, including where
+    HF's grapheme rule differs ("ʷ" + combining acute keeps its accent); it is not written to JSON."""
+    for _, text in ALL_HOSTILE:
+        if len(text) <= 5000:
+            _assert_longest_match(rule, text)
+    _assert_longest_match(rule, "A\u02b7\u0301 a\u0300\u0301 \u0627\u0618")
+    assert L.Precompiled(_b64(spm_charsmap(rule)), longest_match=True).to_dict() == L.Precompiled(
+        _b64(spm_charsmap(rule))).to_dict()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hf_agreeing_text())
+def test_precompiled_longest_match_hypothesis(text: str) -> None:
+    _assert_longest_match("nmt_nfkc", text)

@@ -38,7 +38,9 @@ pytest.importorskip("tokenizers")
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "sentencepiece"
 UNIGRAM_MODELS = ["unigram_nfkc", "unigram_identity_digits_bytes", "unigram_raw_spaces"]
 JSON_FILES = sorted(p.name for p in FIXTURES.glob("*.json"))
-HYPOTHESIS_EXAMPLES = 2000
+# The issue asks for 2,000 hypothesis texts per model: that is the `-m slow` run; the default run
+# draws 200 (each 2,000-example test takes 15-50 s on the shared 2-core machine).
+EXAMPLES = [pytest.param(200, id="fast"), pytest.param(2000, id="full", marks=pytest.mark.slow)]
 MAX_HOSTILE_CHARS = 20_000  # the 100k-character word is tested once, on its own
 
 
@@ -122,10 +124,11 @@ def test_model_parity_long_word(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", UNIGRAM_MODELS)
-def test_model_parity_hypothesis(name: str) -> None:
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_model_parity_hypothesis(name: str, examples: int) -> None:
     p = pair(name)
 
-    @settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
     @given(word_strategy(name))
     def check(word: str) -> None:
         p.check(word)
@@ -231,10 +234,11 @@ def test_pipeline_parity_hostile(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", JSON_FILES)
-def test_pipeline_parity_hypothesis(name: str) -> None:
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_pipeline_parity_hypothesis(name: str, examples: int) -> None:
     ours, ref = pipelines(name)
 
-    @settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
     @given(text_strategy())
     def check(text: str) -> None:
         _assert_same_pipeline(ours, ref, text)
@@ -307,8 +311,9 @@ def test_spm_parity_hostile(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", UNIGRAM_MODELS)
-def test_spm_parity_hypothesis(name: str) -> None:
-    @settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_spm_parity_hypothesis(name: str, examples: int) -> None:
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.one_of(text_strategy(), word_strategy(name).map(lambda w: w.replace("\u2581", " "))))
     def check(text: str) -> None:
         _check_against_spm(name, text)
@@ -370,11 +375,15 @@ def _pieces(tokens: list[Token]) -> tuple[str, ...]:
 
 
 def test_sampling_is_reproducible_and_valid() -> None:
+    """A word that is not one piece: its second-best segmentation is only 2.85 below the best, so
+    with alpha 0.5 it is drawn about one time in five. (A word of the training corpus, such as
+    "unbelievable tokenization", is one piece per word that beats every alternative by 70+, and
+    sentencepiece's own sampler then never returns anything else either.)"""
     model = pair("unigram_nfkc").ours
-    word = "\u2581unbelievable\u2581tokenization"
+    word = "\u2581outgoing\u2581timeline"
     for nbest_size in (-1, 5, 64):
-        first = [_pieces(model.sample(word, 0.2, nbest_size, seed=s)) for s in range(30)]
-        assert first == [_pieces(model.sample(word, 0.2, nbest_size, seed=s)) for s in range(30)]
+        first = [_pieces(model.sample(word, 0.5, nbest_size, seed=s)) for s in range(30)]
+        assert first == [_pieces(model.sample(word, 0.5, nbest_size, seed=s)) for s in range(30)]
         assert len(set(first)) > 1  # it does sample
         for pieces in first:
             assert "".join(pieces) == word
@@ -402,3 +411,41 @@ def test_sampling_follows_the_scores(nbest_size: int) -> None:
     assert counts[top[0]] >= counts[top[1]] >= counts[top[2]] or any(
         math.isclose(a[0], b[0], abs_tol=0.3) for a, b in zip(candidates, candidates[1:3])
     )
+
+
+def test_sentencepiece_sampler_draws_with_the_same_probabilities() -> None:
+    """sentencepiece's own sampler (seeded, so the test is deterministic) follows the same
+    exp(alpha * score) / Z over the same candidates: lexica's alpha and nbest_size mean what
+    sentencepiece's do. (Its random generator cannot be matched draw for draw.)"""
+    spm = pytest.importorskip("sentencepiece")
+    sp, model = spm_processor("unigram_nfkc"), pair("unigram_nfkc").ours
+    word, alpha, draws = "\u2581runner", 0.5, 3000
+    for nbest_size in (-1, 8):
+        everything = model.nbest_scored(word, 10_000)
+        candidates = everything if nbest_size < 0 else everything[:nbest_size]
+        weights = [math.exp(alpha * s) for s, _ in candidates]
+        expected = {_pieces(t): w / sum(weights) for (_, t), w in zip(candidates, weights)}
+        spm.set_random_generator_seed(1234)
+        counts = collections.Counter(
+            tuple(sp.encode("runner", out_type=str, enable_sampling=True, alpha=alpha, nbest_size=nbest_size))
+            for _ in range(draws)
+        )
+        assert set(counts) <= set(expected)
+        for pieces, p in expected.items():
+            assert abs(counts[pieces] / draws - p) < 4 * math.sqrt(p * (1 - p) / draws) + 0.005, pieces
+
+
+def test_sentencepiece_mode_reserved_ids_and_float32_sums() -> None:
+    """The switches a `.model` file turns on (not part of tokenizer.json): reserved pieces never
+    match text, and float32 path sums break exact ties as sentencepiece does."""
+    sp = spm_processor("unigram_identity_digits_bytes")
+    vocab = [(sp.id_to_piece(i), sp.get_score(i)) for i in range(sp.get_piece_size())]
+    reserved = [i for i in range(len(vocab)) if sp.is_control(i) or sp.is_unknown(i) or sp.is_byte(i)]
+    plain = Unigram(vocab, 0, True)
+    spm_like = Unigram(vocab, 0, True, reserved_ids=reserved, float32_sums=True)
+    word = "\u2581" + "a" * 72  # pieces of 14 and 15 a's: an exact tie in real numbers
+    assert [t.value for t in spm_like.tokenize(word)] == sp.encode("a" * 72, out_type=str)
+    assert [t.value for t in plain.tokenize(word)] != sp.encode("a" * 72, out_type=str)
+    assert "<s>" in [t.value for t in plain.tokenize("\u2581x<s>")]
+    assert [t.value for t in spm_like.tokenize("\u2581x<s>")] == sp.encode("x<s>", out_type=str)
+    assert spm_like.to_dict()["vocab"] == [[p, s] for p, s in vocab]  # the switches are not in the file

@@ -28,6 +28,11 @@ score) and every proper prefix of a piece to None, so the scan at a position sto
 substring that starts no piece: one slice and one dict lookup per lattice node. Finished words go
 in a bounded `WordCache`, as in BPE.
 
+SentencePiece mode (`reserved_ids`, `float32_sums`; set by `lexica.tokenizers.sentencepiece` for
+`.model` files, never read from or written to tokenizer.json): control, unknown, byte and unused
+pieces are kept out of the lattice, and `tokenize` sums path scores in float32, as sentencepiece's
+`EncodeOptimized` does, so exact ties break its way. n-best and sampling stay in float64.
+
 tokenizer.json: {"type": "Unigram", "unk_id": int | null, "vocab": [[piece, score], ...],
 "byte_fallback": bool}; `to_dict` writes exactly that. HF reads the scores with serde_json's default
 float parser, which is not correctly rounded: about one score in six (those written with 17
@@ -42,6 +47,8 @@ import heapq
 import itertools
 import math
 import random
+import struct
+from collections.abc import Iterable
 
 from lexica.errors import InvalidInputError, TokenizerFileError
 from lexica.tokenizers.models.base import (
@@ -76,8 +83,18 @@ class Unigram:
         seed: int | None = None,
         cache_capacity: int = DEFAULT_CACHE_CAPACITY,
         path: str = "model",
+        reserved_ids: Iterable[int] = (),
+        float32_sums: bool = False,
     ) -> None:
-        """`vocab` is [(piece, score), ...] with ids = positions; `path` is named in errors."""
+        """`vocab` is [(piece, score), ...] with ids = positions; `path` is named in errors.
+
+        SentencePiece mode (set by `lexica.tokenizers.sentencepiece` for `.model` files; neither is
+        part of tokenizer.json, so HF's behaviour comes back after a save and reload):
+        `reserved_ids` are pieces the lattice never matches in text (SentencePiece's control,
+        unknown, byte and unused pieces: "<s>" in the input is "<", "s", ">"); `float32_sums` rounds
+        every path score to float32 as SentencePiece's Viterbi does, so exact ties between
+        segmentations break the same way (`vocab` scores must then be the model's float32 values).
+        """
         self.vocab = [(str(piece), float(score)) for piece, score in vocab or []]
         if unk_id is not None:
             if not self.vocab:
@@ -91,9 +108,13 @@ class Unigram:
         self.byte_fallback = byte_fallback
         # A piece listed twice maps to its last id, as HF's token -> id map does.
         self._ids = {piece: index for index, (piece, _) in enumerate(self.vocab)}
+        self.reserved_ids = frozenset(reserved_ids)
+        self.float32_sums = bool(float32_sums)
         self._table = self._build_table()
         self.min_score = min((score for _, score in self.vocab), default=math.inf)
         self._unk_score = self.min_score - UNK_PENALTY
+        if self.float32_sums:
+            self._unk_score = _f32(self._unk_score)
         self._byte_ids = [self._ids.get(f"<0x{b:02X}>") for b in range(256)]
         self._rng = random.Random(seed)
         self._cache = WordCache(cache_capacity)
@@ -105,8 +126,9 @@ class Unigram:
         """piece -> (id, score) and every proper prefix of a piece -> None (if not a piece itself)."""
         table: dict[str, tuple[int, float] | None] = {}
         vocab = self.vocab
+        reserved = self.reserved_ids
         for piece, index in self._ids.items():
-            if not piece:
+            if not piece or index in reserved:
                 continue  # an empty piece can never be a lattice node (HF's trie skips it too)
             table[piece] = (index, vocab[index][1])
             for end in range(len(piece) - 1, 0, -1):
@@ -124,7 +146,8 @@ class Unigram:
         hit = self._cache.get(sequence)
         if hit is not None:
             return list(hit)
-        tokens = self._to_tokens(sequence, self._viterbi(sequence))
+        path = self._viterbi_f32(sequence) if self.float32_sums else self._viterbi(sequence)
+        tokens = self._to_tokens(sequence, path)
         self._cache.put(sequence, tuple(tokens))
         return tokens
 
@@ -155,6 +178,47 @@ class Unigram:
                 j += 1
             if not single:
                 score = base + self._unk_score
+                if score > best[i + 1]:
+                    best[i + 1] = score
+                    starts[i + 1] = i
+                    ids[i + 1] = -1
+        path = []
+        end = n
+        while end > 0:
+            path.append((end, ids[end]))
+            end = starts[end]
+        path.reverse()
+        return path
+
+    def _viterbi_f32(self, word: str) -> list[tuple[int, int]]:
+        """`_viterbi` with every sum rounded to float32 (SentencePiece's `EncodeOptimized`). The sum
+        of two float32 values computed in float64 and then rounded is the float32 sum."""
+        n = len(word)
+        get = self._table.get
+        best = [_NEG_INF] * (n + 1)
+        best[0] = 0.0
+        starts = [0] * (n + 1)
+        ids = [0] * (n + 1)
+        unk_score = self._unk_score
+        for i in range(n):
+            base = best[i]
+            j = i + 1
+            single = False
+            while j <= n:
+                entry = get(word[i:j], _NOT_A_PREFIX)
+                if entry is _NOT_A_PREFIX:
+                    break
+                if entry is not None:
+                    score = _f32(base + entry[1])
+                    if score > best[j]:
+                        best[j] = score
+                        starts[j] = i
+                        ids[j] = entry[0]
+                    if j == i + 1:
+                        single = True
+                j += 1
+            if not single:
+                score = _f32(base + unk_score)
                 if score > best[i + 1]:
                     best[i + 1] = score
                     starts[i + 1] = i
@@ -267,7 +331,7 @@ class Unigram:
         if not word:
             return []
         if nbest_size in (0, 1):
-            return self._to_tokens(word, self._viterbi(word))
+            return self.tokenize(word)
         rng = self._rng if seed is None else random.Random(seed)
         if nbest_size > 1:
             scored = self.nbest_scored(word, nbest_size)
@@ -344,6 +408,17 @@ def _check_vocab(value: object, path: str) -> list[tuple[str, float]]:
             raise TokenizerFileError(f"{path}[{index}]: expected a [piece, score] pair, found {describe(item)}")
         vocab.append((item[0], hf_json_float(item[1])))
     return vocab
+
+
+_F32 = struct.Struct("<f")
+
+
+def _f32(value: float) -> float:
+    """`value` rounded to the nearest float32 (overflow becomes infinity, as in C)."""
+    try:
+        return _F32.unpack(_F32.pack(value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
 
 
 _POW10 = [float(f"1e{i}") for i in range(309)]  # serde_json's POW10 table: correctly rounded literals
