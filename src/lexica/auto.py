@@ -160,7 +160,7 @@ class _AutoModelBase:
         """Read the config (or GGUF metadata), pick the family's class for this task, load the weights."""
         labels = {"num_labels": num_labels, "id2label": id2label, "label2id": label2id, "problem_type": problem_type}
         if gguf_file is not None:
-            config_dict, state_dict, source = load_gguf(path_or_hub_id, gguf_file)
+            config_dict, state_dict, source = load_gguf(path_or_hub_id, gguf_file, dtype)
             if config is None:
                 config = _config_from_dict(config_dict, source)
         else:

@@ -132,7 +132,7 @@ def model_helpers() -> types.ModuleType:
 
 
 # -- encoder heads (BERT, DistilBERT, RoBERTa) -------------------------------------------------------------
-ENCODER_HEADS = ("base", "seq-single", "seq-regression", "seq-multi", "token", "qa", "mlm", "mc")
+ENCODER_HEADS = ("base", "seq-single", "seq-regression", "seq-multi", "token", "qa", "mlm", "clm", "mc")
 
 
 def encoder_head_case(
@@ -166,6 +166,9 @@ def encoder_head_case(
         inputs["end_positions"] = torch.tensor([3, 2, 1])
         fields = ["start_logits", "end_logits"]
     elif head == "mlm":
+        inputs["labels"] = ids.masked_fill(mask == 0, -100)
+    elif head == "clm":  # BertLMHeadModel / RobertaForCausalLM: causal self-attention, shifted loss
+        overrides = {"is_decoder": True}
         inputs["labels"] = ids.masked_fill(mask == 0, -100)
     elif head == "mc":
         ids2, mask2 = padded_batch(vocab_size, [5, 3, 6], pad_id=pad_id, seed=2)

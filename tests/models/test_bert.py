@@ -11,6 +11,7 @@ from lexica.errors import ConfigError, InputTooLongError, InvalidInputError, Uns
 from lexica.models.bert import (
     BertConfig,
     BertForMaskedLM,
+    BertLMHeadModel,
     BertForMultipleChoice,
     BertForQuestionAnswering,
     BertForSequenceClassification,
@@ -26,6 +27,7 @@ CLASSES = {
     "token": ("BertForTokenClassification", BertForTokenClassification),
     "qa": ("BertForQuestionAnswering", BertForQuestionAnswering),
     "mlm": ("BertForMaskedLM", BertForMaskedLM),
+    "clm": ("BertLMHeadModel", BertLMHeadModel),
     "mc": ("BertForMultipleChoice", BertForMultipleChoice),
 }
 
@@ -174,6 +176,9 @@ def test_invalid_configs_name_the_key():
         BertConfig(hidden_act="gelu_wrong")
     with pytest.raises(UnsupportedError, match="position_embedding_type"):
         BertConfig.from_dict({"position_embedding_type": "relative_key"})
+    with pytest.raises(UnsupportedError, match="add_cross_attention"):
+        BertConfig.from_dict({"is_decoder": True, "add_cross_attention": True})
+    assert BertConfig.from_dict({"is_decoder": True}).is_decoder  # causal self-attention is supported
 
 
 def test_course_cosine_end_to_end_with_lexica_tokenizer(minilm_dir):

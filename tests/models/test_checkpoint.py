@@ -68,19 +68,51 @@ def test_pytorch_bin_checkpoint_loads(tmp_path, model_helpers):
 
 
 class _Payload:
+    """Unpickling this calls os.system(...): a full unpickler would create the marker file."""
+
+    def __init__(self, marker: pathlib.Path) -> None:
+        self.marker = marker
+
     def __reduce__(self):
-        return (os.system, ("touch PWNED",))
+        return (os.system, (f"touch {self.marker}",))
 
 
-def test_pickle_with_code_payload_is_refused(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("fmt", ["zip", "legacy", "plain-pickle"])
+def test_pickle_with_code_payload_is_refused(fmt, tmp_path):
+    """torch.save's zip format, its legacy format and a bare pickle: each is refused by name, and the
+    payload never runs (the marker file is not created)."""
+    import pickle
+
+    marker = tmp_path / "PWNED"
     folder = tmp_path / "evil"
     folder.mkdir()
-    torch.save({"weight": torch.zeros(2), "x": _Payload()}, folder / "pytorch_model.bin")
-    with pytest.raises(CheckpointError, match="refused") as err:
-        load_checkpoint(folder)
+    state = {"weight": torch.zeros(2), "x": _Payload(marker)}
+    path = folder / "pytorch_model.bin"
+    if fmt == "zip":
+        torch.save(state, path)
+    elif fmt == "legacy":
+        torch.save(state, path, _use_new_zipfile_serialization=False)
+    else:
+        path.write_bytes(pickle.dumps(state))
+    # Sanity: the payload is live. A full unpickle of the same bytes would run it.
+    assert not marker.exists()
+    BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+               intermediate_size=8).save_pretrained(folder)
+    with pytest.raises(CheckpointError) as err:
+        BertModel.from_pretrained(folder)
     assert "pytorch_model.bin" in str(err.value)
-    assert not (tmp_path / "PWNED").exists()
+    assert "refused" in str(err.value) or "weights_only" in str(err.value)
+    assert not marker.exists()
+
+
+def test_payload_would_run_under_a_full_unpickle(tmp_path):
+    """Control for the test above: the same payload does create the marker when fully unpickled."""
+    import pickle
+
+    marker = tmp_path / "PWNED"
+    pickle.loads(pickle.dumps({"x": _Payload(marker)}))  # what lexica never does
+    assert marker.exists()
 
 
 def test_truncated_safetensors_names_file_and_tensor(tmp_path, model_helpers):
@@ -118,6 +150,39 @@ def test_non_json_config_names_the_file(tmp_path, model_helpers):
     (tmp_path / "ref" / "config.json").write_text("{not json")
     with pytest.raises(ConfigError, match=r"config\.json.*JSON"):
         BertForSequenceClassification.from_pretrained(tmp_path / "ref")
+
+
+def test_index_naming_a_tensor_its_shard_lacks(tmp_path, model_helpers):
+    h = model_helpers
+    h.save_reference_model(tmp_path / "ref", "BertModel", h.TINY["bert"], max_shard_size="20KB")
+    index = tmp_path / "ref" / "model.safetensors.index.json"
+    data = json.loads(index.read_text())
+    first_shard = sorted(set(data["weight_map"].values()))[0]
+    data["weight_map"]["encoder.layer.9.output.dense.weight"] = first_shard
+    index.write_text(json.dumps(data))
+    with pytest.raises(CheckpointError, match=r"index\.json.*'encoder\.layer\.9\.output\.dense\.weight'.*" + first_shard):
+        BertModel.from_pretrained(tmp_path / "ref")
+
+
+def test_dtype_auto_follows_the_checkpoint(tmp_path, model_helpers):
+    """dtype="auto": config.json's dtype, else the tensors' dtype; no dtype means float32."""
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    ref = transformers.BertModel(transformers.BertConfig(**model_helpers.TINY["bert"])).to(torch.bfloat16)
+    ref.save_pretrained(tmp_path / "bf16")
+    assert BertModel.from_pretrained(tmp_path / "bf16", dtype="auto").dtype == torch.bfloat16
+    assert BertModel.from_pretrained(tmp_path / "bf16").dtype == torch.float32
+    assert BertModel.from_pretrained(tmp_path / "bf16", dtype="float16").dtype == torch.float16
+    config = json.loads((tmp_path / "bf16" / "config.json").read_text())
+    config.pop("dtype", None)
+    config.pop("torch_dtype", None)
+    (tmp_path / "bf16" / "config.json").write_text(json.dumps(config))
+    model = BertModel.from_pretrained(tmp_path / "bf16", dtype="auto")  # from the tensors
+    assert model.dtype == torch.bfloat16 and model.embeddings.LayerNorm.weight.dtype == torch.bfloat16
+    ours = BertModel.from_pretrained(tmp_path / "bf16", dtype="auto")
+    ours.save_pretrained(tmp_path / "again")
+    back = transformers.BertModel.from_pretrained(tmp_path / "again", dtype="auto")
+    assert back.dtype == torch.bfloat16
 
 
 def test_missing_weights_and_local_path_errors(tmp_path):
@@ -233,3 +298,53 @@ def test_sharded_pytorch_bin_with_index_loads(tmp_path, model_helpers):
     assert ours.loading_info["missing_keys"] == []
     ids = torch.tensor([[5, 6, 7]])
     torch.testing.assert_close(ours(input_ids=ids).logits, ref(input_ids=ids).logits, atol=1e-5, rtol=0)
+
+
+def test_loading_initialises_only_the_missing_weights(minilm_dir, monkeypatch):
+    """Built on the meta device: random init runs for the new head only, never for loaded weights."""
+    shapes = []
+    original = torch.nn.init.normal_
+
+    def counting(tensor, *args, **kwargs):
+        shapes.append(tuple(tensor.shape) if not tensor.is_meta else "meta")
+        return original(tensor, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.init, "normal_", counting)
+    model = BertForSequenceClassification.from_pretrained(minilm_dir, num_labels=5)
+    assert shapes == [(5, 384)]  # classifier.weight; its bias is zeroed
+    assert model.bert.embeddings.word_embeddings.weight.shape == (30522, 384)
+
+
+_SHARD_CASES = {
+    "DistilBertForMaskedLM": None,
+    "RobertaForMaskedLM": None,
+    "GPT2LMHeadModel": dict(vocab_size=99, n_positions=64, n_embd=32, n_layer=2, n_head=4),
+    "LlamaForCausalLM": dict(vocab_size=99, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64),
+}
+
+
+@pytest.mark.parametrize("class_name", list(_SHARD_CASES))
+def test_sharded_round_trip_every_family(class_name, tmp_path, model_helpers):
+    """transformers' shards (tied LM heads included) load in lexica, and lexica's shards load in transformers."""
+    transformers = pytest.importorskip("transformers")
+    from lexica import auto
+
+    h = model_helpers
+    family = {"Dis": "distilbert", "Rob": "roberta"}.get(class_name[:3])
+    tiny = _SHARD_CASES[class_name] or h.TINY[family]
+    ref = h.save_reference_model(tmp_path / "ref", class_name, tiny, max_shard_size="20KB")
+    assert len(list((tmp_path / "ref").glob("model-*.safetensors"))) >= 3
+    auto_class = auto.AutoModelForCausalLM if class_name[0] in "GL" else auto.AutoModelForMaskedLM
+    ours = auto_class.from_pretrained(tmp_path / "ref")
+    assert ours.loading_info == {"missing_keys": [], "unexpected_keys": [], "mismatched_keys": []}
+    ids, mask = h.padded_batch(99, [6, 3], pad_id=1 if family == "roberta" else 0)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(input_ids=ids, attention_mask=mask).logits,
+                                   ref(input_ids=ids, attention_mask=mask).logits, atol=1e-5, rtol=0)
+    ours.save_pretrained(tmp_path / "ours", max_shard_size="20KB")
+    assert len(list((tmp_path / "ours").glob("model-*.safetensors"))) >= 3
+    back = getattr(transformers, class_name).from_pretrained(tmp_path / "ours").eval()
+    with torch.no_grad():
+        torch.testing.assert_close(back(input_ids=ids, attention_mask=mask).logits,
+                                   ours(input_ids=ids, attention_mask=mask).logits, atol=1e-5, rtol=0)

@@ -67,3 +67,18 @@ def test_bad_input_and_config():
         DistilBertConfig(dim=10, n_heads=3)
     with pytest.raises(ConfigError, match="num_labels"):
         DistilBertForQuestionAnswering(DistilBertConfig(num_labels=3))
+
+
+def test_attentions_match_eager(tmp_path, model_helpers):
+    """output_attentions=True takes the eager path; probabilities match transformers' eager attention."""
+    h = model_helpers
+    ref = h.save_reference_model(tmp_path / "ref", "DistilBertModel", h.TINY["distilbert"])
+    ref.config._attn_implementation = "eager"  # transformers returns probabilities only from eager
+    ours = DistilBertModel.from_pretrained(tmp_path / "ref")
+    ids, mask = h.padded_batch(99, [6, 3])
+    r = ref(input_ids=ids, attention_mask=mask, output_attentions=True)
+    o = ours(input_ids=ids, attention_mask=mask, output_attentions=True)
+    torch.testing.assert_close(o.last_hidden_state, r.last_hidden_state, atol=1e-5, rtol=0)
+    assert len(o.attentions) == 2 and o.attentions[0].shape == (2, 4, 6, 6)
+    for a, b in zip(r.attentions, o.attentions, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=0)

@@ -11,6 +11,8 @@ import torch
 
 from lexica.errors import CheckpointError, InputTooLongError, UnsupportedError
 from lexica.models.gguf import (
+    _dequantize,
+    _TensorInfo,
     _unpermute_rotary,
     gguf_config_dict,
     iter_gguf_tensors,
@@ -110,6 +112,16 @@ def transformers_gguf_model(path: pathlib.Path) -> torch.nn.Module:
 
 
 @pytest.fixture
+def one_thread():
+    """torch.set_num_threads(1) for the test, restored after: the 135M-parameter forwards run 2-5x faster
+    single-threaded on a busy 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def tiny_gguf(tmp_path) -> tuple[pathlib.Path, dict[str, torch.Tensor]]:
     transformers = pytest.importorskip("transformers")
     torch.manual_seed(0)
@@ -125,6 +137,22 @@ def test_unpermute_inverts_llama_cpp_permutation():
     assert np.array_equal(_unpermute_rotary(llama_cpp_permute(w, 3), 3), w)
     # Rows of one head [0 1 2 3] (pairs (0,2), (1,3) in HF) become [0 2 1 3] in llama.cpp.
     assert llama_cpp_permute(w, 3)[:4, 0].tolist() == [0, 10, 5, 15]
+
+
+@pytest.mark.parametrize("quant", ["Q4_0", "Q4_1", "Q8_0", "F16", "BF16", "F32", "Q5_1"])
+def test_dequantisation_is_bit_identical_to_gguf(quant):
+    """lexica's torch dequantisers (Q4_0, Q4_1, Q8_0, plain floats) and the gguf fallback (Q5_1) give
+    exactly gguf.dequantize's float32 values, which is what transformers' GGUF loader uses."""
+    qtype = gguf.GGMLQuantizationType[quant]
+    values = np.random.default_rng(0).normal(size=(40, 96)).astype(np.float32) * 3
+    packed = values if quant == "F32" else gguf.quantize(values, qtype)
+    buffer = np.ascontiguousarray(packed).view(np.uint8).reshape(-1)
+    ours = _dequantize("mem.gguf", buffer, _TensorInfo("w", (40, 96), int(qtype), 0))
+    ref = gguf.dequantize(packed, qtype).reshape(40, 96)
+    assert ours.dtype == torch.float32 and ours.shape == (40, 96)
+    assert np.array_equal(ours.numpy(), ref)
+    with pytest.raises(CheckpointError, match=r"tensor 'w'.*truncated"):
+        _dequantize("mem.gguf", buffer[:-10], _TensorInfo("w", (40, 96), int(qtype), 0))
 
 
 def test_metadata_config_and_tokenizer_data(tiny_gguf):
@@ -208,8 +236,7 @@ def test_smollm2_metadata(smollm_gguf):
     assert "".join(tok.tokens[i] for i in PROMPT_IDS) == "TheĠcapitalĠofĠFranceĠis"
 
 
-def test_smollm2_greedy_paris(smollm_gguf):
-    torch.set_num_threads(1)
+def test_smollm2_greedy_paris(smollm_gguf, one_thread):
     model = LlamaForCausalLM.from_pretrained(smollm_gguf.parent, gguf_file=smollm_gguf.name)
     assert model.lm_head.weight is model.model.embed_tokens.weight
     ids = torch.tensor([PROMPT_IDS])
@@ -224,6 +251,49 @@ def test_smollm2_greedy_paris(smollm_gguf):
     assert "".join(tokens[i] for i in generated).startswith("ĠParis.")
     with pytest.raises(InputTooLongError, match="8192"):
         model(input_ids=torch.ones(1, 8193, dtype=torch.long))
+
+
+def test_smollm2_tensors_and_logits_match_transformers_fast(smollm_gguf, one_thread):
+    """The default-run stand-in for the slow test below (transformers' whole GGUF path takes ~80 s here).
+
+    Weights: for the embedding (Q8_0) and layer 0's q/k/gate (Q4_1, q/k permuted by llama.cpp), our
+    tensors equal gguf.dequantize followed by transformers' own LlamaTensorProcessor un-permutation.
+    Forward: transformers' LlamaForCausalLM, built from our config and given our weights, gives logits
+    within 1e-4 of ours on the real 30-layer model.
+    """
+    transformers = pytest.importorskip("transformers")
+    from transformers.modeling_gguf_pytorch_utils import LlamaTensorProcessor
+
+    from lexica.models.gguf import _open
+
+    ours = LlamaForCausalLM.from_pretrained(smollm_gguf.parent, gguf_file=smollm_gguf.name)
+    config = ours.config.to_dict()
+    buffer, _, tensors = _open(smollm_gguf)
+    infos = {t.name: t for t in tensors}
+    processor = LlamaTensorProcessor(config={k: config[k] for k in ("num_attention_heads", "num_key_value_heads")})
+    state = ours.state_dict()
+    for gguf_name, key in [("token_embd.weight", "model.embed_tokens.weight"),
+                           ("blk.0.attn_q.weight", "model.layers.0.self_attn.q_proj.weight"),
+                           ("blk.0.attn_k.weight", "model.layers.0.self_attn.k_proj.weight"),
+                           ("blk.0.ffn_gate.weight", "model.layers.0.mlp.gate_proj.weight")]:
+        info = infos[gguf_name]
+        qtype = gguf.GGMLQuantizationType(info.qtype)
+        block, size = gguf.GGML_QUANT_SIZES[qtype]
+        rows, row_bytes = int(np.prod(info.shape[:-1])), info.shape[-1] // block * size
+        raw = buffer[info.offset : info.offset + rows * row_bytes].reshape(rows, row_bytes)
+        ref = processor.process(gguf.dequantize(raw, qtype).reshape(info.shape), gguf_name).weights
+        assert np.array_equal(state[key].numpy(), ref), key
+    with torch.device("meta"):  # no memory, no random init: every weight is assigned below
+        ref_model = transformers.LlamaForCausalLM(transformers.LlamaConfig(**config))
+    missing, unexpected = ref_model.load_state_dict(state, strict=False, assign=True)
+    assert not unexpected and set(missing) <= {"lm_head.weight"}
+    ref_model.tie_weights()
+    rotary = ref_model.model.rotary_emb  # its inv_freq is a computed buffer: rebuild it off meta
+    ref_model.model.rotary_emb = type(rotary)(config=ref_model.config)
+    ids = torch.tensor([PROMPT_IDS + [7042, 30, 198, 198, 504, 2988]])
+    with torch.no_grad():
+        torch.testing.assert_close(ours(input_ids=ids).logits, ref_model.eval()(input_ids=ids).logits,
+                                   atol=1e-4, rtol=0)
 
 
 @pytest.mark.slow
@@ -252,3 +322,13 @@ def test_auto_model_loads_gguf(tiny_gguf):
     model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
     assert type(model) is LlamaForCausalLM and model.config.num_key_value_heads == 2
     torch.testing.assert_close(model.model.norm.weight, state["model.norm.weight"])
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "auto"])
+def test_gguf_dtypes(dtype, tiny_gguf):
+    """dtype applies as each tensor is dequantised; "auto" means float32 (GGUF dequantises to it)."""
+    path, state = tiny_gguf
+    model = LlamaForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=dtype)
+    expected = torch.float32 if dtype == "auto" else getattr(torch, dtype)
+    assert model.dtype == expected and model.model.norm.weight.dtype == expected
+    torch.testing.assert_close(model.model.norm.weight.float(), state["model.norm.weight"], atol=1e-2, rtol=0)

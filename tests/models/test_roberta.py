@@ -9,6 +9,7 @@ from lexica.errors import InputTooLongError
 from lexica.models.roberta import (
     RobertaConfig,
     RobertaForMaskedLM,
+    RobertaForCausalLM,
     RobertaForMultipleChoice,
     RobertaForQuestionAnswering,
     RobertaForSequenceClassification,
@@ -24,6 +25,7 @@ CLASSES = {
     "token": ("RobertaForTokenClassification", RobertaForTokenClassification),
     "qa": ("RobertaForQuestionAnswering", RobertaForQuestionAnswering),
     "mlm": ("RobertaForMaskedLM", RobertaForMaskedLM),
+    "clm": ("RobertaForCausalLM", RobertaForCausalLM),
     "mc": ("RobertaForMultipleChoice", RobertaForMultipleChoice),
 }
 
@@ -59,3 +61,31 @@ def test_position_limit_accounts_for_padding_offset():
     assert model(input_ids=torch.full((1, 16), 5)).last_hidden_state.shape == (1, 16, 8)
     with pytest.raises(InputTooLongError, match="at most 16"):
         model(input_ids=torch.full((1, 17), 5))
+
+
+@pytest.mark.parametrize("decoder", [False, True])
+def test_attentions_match_eager(decoder, tmp_path, model_helpers):
+    """output_attentions=True takes the eager path; with is_decoder the probabilities are causal."""
+    h = model_helpers
+    ref = h.save_reference_model(tmp_path / "ref", "RobertaModel", {**h.TINY["roberta"], "is_decoder": decoder})
+    ref.config._attn_implementation = "eager"  # transformers returns probabilities only from eager
+    ours = RobertaModel.from_pretrained(tmp_path / "ref")
+    ids, mask = h.padded_batch(99, [6, 3], pad_id=1)
+    r = ref(input_ids=ids, attention_mask=mask, output_attentions=True)
+    o = ours(input_ids=ids, attention_mask=mask, output_attentions=True)
+    torch.testing.assert_close(o.last_hidden_state, r.last_hidden_state, atol=1e-5, rtol=0)
+    assert len(o.attentions) == 2
+    for a, b in zip(r.attentions, o.attentions, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
+    if decoder:
+        assert torch.all(o.attentions[0][0].triu(1) == 0)  # no query attends to a later key
+
+
+def test_auto_causal_lm_for_encoder_families():
+    from lexica.auto import AutoModelForCausalLM
+
+    config = RobertaConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                           intermediate_size=8, is_decoder=True)
+    model = AutoModelForCausalLM.from_config(config)
+    assert isinstance(model, RobertaForCausalLM)
+    assert model.lm_head.decoder.weight is model.roberta.embeddings.word_embeddings.weight

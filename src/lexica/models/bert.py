@@ -2,12 +2,15 @@
 
 Follows transformers' ``modeling_bert`` so that module names are checkpoint keys: a real checkpoint
 (``bert.embeddings.word_embeddings.weight``, ``cls.predictions.transform.dense.weight``, ...) loads
-without a renaming table. Only absolute position embeddings and the encoder (no decoder / cross
-attention) are supported; other settings raise UnsupportedError from ``BertConfig.validate``.
+without a renaming table. Only absolute position embeddings and self-attention are supported (no
+cross-attention); other settings raise UnsupportedError from ``BertConfig.validate``. ``is_decoder=true``
+makes every layer's self-attention causal, for ``BertLMHeadModel`` (no KV cache: BERT decoders are
+rare, and a full forward per step is exact).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -17,16 +20,27 @@ from torch import nn
 
 from lexica.errors import InvalidInputError, UnsupportedError
 from lexica.models.configuration import PretrainedConfig
-from lexica.models.layers import attention, check_input_ids, get_activation, padding_mask, sequence_classification_loss
+from lexica.models.layers import (
+    attention,
+    causal_lm_loss,
+    causal_mask,
+    check_input_ids,
+    get_activation,
+    padding_mask,
+    sequence_classification_loss,
+)
 from lexica.models.modeling import PreTrainedModel
 from lexica.models.outputs import (
     BaseModelOutputWithPooling,
+    CausalLMOutputWithPast,
     MaskedLMOutput,
     MultipleChoiceModelOutput,
     QuestionAnsweringModelOutput,
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "BertConfig",
@@ -36,6 +50,7 @@ __all__ = [
     "BertForQuestionAnswering",
     "BertForMaskedLM",
     "BertForMultipleChoice",
+    "BertLMHeadModel",
     "CONFIG_CLASS",
     "MODEL_CLASSES",
 ]
@@ -61,6 +76,7 @@ class BertConfig(PretrainedConfig):
     layer_norm_eps: float = 1e-12
     pad_token_id: int | None = 0
     classifier_dropout: float | None = None
+    is_decoder: bool = False  # causal self-attention (BertLMHeadModel)
 
     def validate(self) -> None:
         super().validate()
@@ -69,17 +85,31 @@ class BertConfig(PretrainedConfig):
         self._check_divisible("hidden_size", "num_attention_heads")
         self._check_activation("hidden_act")
         self._check_probability("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout")
-        check_encoder_only(self)
+        check_attention_layout(self)
 
 
-def check_encoder_only(config: PretrainedConfig) -> None:
-    """BERT-like families here are encoders with absolute positions; say so instead of computing wrongly."""
+def check_attention_layout(config: PretrainedConfig) -> None:
+    """BERT-like families here have absolute positions and no cross-attention; say so instead of computing
+    wrongly. ``is_decoder=true`` (causal self-attention, for BertLMHeadModel/RobertaForCausalLM) is allowed."""
     position_type = config.extra.get("position_embedding_type", "absolute")
     if position_type != "absolute":
         raise UnsupportedError(f"position_embedding_type: expected one of ['absolute'], found {position_type!r}")
-    for key in ("is_decoder", "add_cross_attention"):
-        if config.extra.get(key):
-            raise UnsupportedError(f"{key}: only encoder models are supported, found {key}=true")
+    if config.extra.get("add_cross_attention"):
+        raise UnsupportedError("add_cross_attention: encoder-decoder cross-attention is not supported, found true")
+
+
+def is_decoder(config: PretrainedConfig) -> bool:
+    """config.json's ``is_decoder``: causal self-attention in every layer."""
+    return bool(getattr(config, "is_decoder", config.extra.get("is_decoder", False)))
+
+
+def self_attention_mask(
+    config: PretrainedConfig, attention_mask: torch.Tensor | None, x: torch.Tensor
+) -> torch.Tensor | None:
+    """Additive mask for the encoder: padding only, or causal + padding when ``is_decoder``."""
+    if is_decoder(config):
+        return causal_mask(attention_mask, x.shape[1], x.dtype, x.device)  # (B|1, 1, T, T)
+    return padding_mask(attention_mask, x.dtype)  # (B, 1, 1, T) or None
 
 
 # -- embeddings ------------------------------------------------------------------------------------------
@@ -300,7 +330,7 @@ class BertModel(BertPreTrainedModel):
             check_input_ids(token_type_ids, None, type(self).__name__, vocab_size=self.config.type_vocab_size,
                             name="token_type_ids")
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)  # (B, T, C)
-        mask = padding_mask(attention_mask, x.dtype)  # (B, 1, 1, T) or None
+        mask = self_attention_mask(self.config, attention_mask, x)
         x, hidden, attentions = self.encoder(x, mask, output_attentions, output_hidden_states)
         pooled = self.pooler(x) if self.pooler is not None else None
         return BaseModelOutputWithPooling(x, pooled, hidden, attentions)
@@ -482,6 +512,40 @@ class BertForMaskedLM(BertPreTrainedModel):
         return MaskedLMOutput(loss, logits, out.hidden_states, out.attentions)
 
 
+class BertLMHeadModel(BertPreTrainedModel):
+    """Left-to-right LM with the ``cls.predictions`` head; needs ``is_decoder=true`` for causal attention."""
+
+    _tied_weights_keys = {"cls.predictions.decoder.bias": "cls.predictions.bias"}
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        if not is_decoder(config):
+            logger.warning("BertLMHeadModel without is_decoder=True attends to future tokens; set is_decoder=True")
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.cls = BertOnlyMLMHead(config)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.cls.predictions.decoder
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+    ) -> CausalLMOutputWithPast:
+        out = self.bert(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                        output_attentions, output_hidden_states)
+        logits = self.cls(out.last_hidden_state)  # (B, T, V)
+        loss = causal_lm_loss(logits, labels) if labels is not None else None  # position t predicts t + 1
+        return CausalLMOutputWithPast(loss, logits, None, out.hidden_states, out.attentions)
+
+
 def flatten_choices(t: torch.Tensor | None, name: str) -> torch.Tensor | None:
     """(B, num_choices, T[, C]) -> (B * num_choices, T[, C]) for multiple-choice heads."""
     if t is None:
@@ -533,5 +597,6 @@ MODEL_CLASSES: dict[str, type[BertPreTrainedModel]] = {
     "token-classification": BertForTokenClassification,
     "question-answering": BertForQuestionAnswering,
     "masked-lm": BertForMaskedLM,
+    "causal-lm": BertLMHeadModel,
     "multiple-choice": BertForMultipleChoice,
 }

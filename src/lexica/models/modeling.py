@@ -239,7 +239,7 @@ class PreTrainedModel(nn.Module):
         """Load a folder (or hub id) with config.json + weights, or a GGUF file; see the module docstring."""
         labels = {"num_labels": num_labels, "id2label": id2label, "label2id": label2id, "problem_type": problem_type}
         if gguf_file is not None:
-            config_dict, state_dict, source = load_gguf(path_or_hub_id, gguf_file)
+            config_dict, state_dict, source = load_gguf(path_or_hub_id, gguf_file, dtype)
             config = cls.config_class.from_dict(config_dict, **labels) if config is None else config
         else:
             directory = resolve_model_dir(path_or_hub_id)
@@ -398,9 +398,14 @@ def with_label_overrides(
 
 
 def load_gguf(
-    path_or_hub_id: str | os.PathLike[str], gguf_file: str | os.PathLike[str]
+    path_or_hub_id: str | os.PathLike[str], gguf_file: str | os.PathLike[str],
+    dtype: str | torch.dtype | None = None,
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor], str]:
     """(config dict, state dict with HF names, file name) through ``lexica.models.gguf``.
+
+    Tensors come out in ``dtype`` (float32 for None or "auto": GGUF weights are dequantised to
+    float32), each converted as it is dequantised, so a half-precision load never holds a float32 copy
+    of the whole model.
 
     ``gguf_file`` is a path, or a file name inside the folder / hub repo ``path_or_hub_id``.
     ``lexica.models.gguf.load_gguf_checkpoint(path) -> (config_dict, state_dict)`` must put
@@ -421,5 +426,6 @@ def load_gguf(
         from lexica.models.gguf import load_gguf_checkpoint
     except ImportError as exc:
         raise UnsupportedError(f"gguf_file: GGUF loading is unavailable ({exc}); pip install gguf") from None
-    config_dict, state_dict = load_gguf_checkpoint(path)
+    target = torch.float32 if dtype is None or dtype == "auto" else resolve_dtype(dtype)
+    config_dict, state_dict = load_gguf_checkpoint(path, dtype=target)
     return config_dict, state_dict, str(path)

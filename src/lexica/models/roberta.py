@@ -8,11 +8,13 @@ What differs is written here:
   ``make_positions``), so a 514-row position table holds 512 tokens;
 - the MLM head is ``lm_head`` (dense, GELU, lower-case ``layer_norm``, decoder tied to the word
   embeddings, decoder bias tied to ``lm_head.bias``);
-- sequence classification uses ``classifier.dense``/``classifier.out_proj`` on the ``<s>`` token.
+- sequence classification uses ``classifier.dense``/``classifier.out_proj`` on the ``<s>`` token;
+- ``RobertaForCausalLM`` is the ``lm_head`` over causal self-attention (``is_decoder=true``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,22 +26,27 @@ from lexica.errors import InvalidInputError
 from lexica.models.bert import (
     BertEncoder,
     BertPooler,
+    check_attention_layout,
     check_encoder_inputs,
-    check_encoder_only,
     flatten_choices,
+    is_decoder,
+    self_attention_mask,
     span_loss,
 )
 from lexica.models.configuration import PretrainedConfig
-from lexica.models.layers import check_input_ids, padding_mask, sequence_classification_loss
+from lexica.models.layers import causal_lm_loss, check_input_ids, sequence_classification_loss
 from lexica.models.modeling import PreTrainedModel
 from lexica.models.outputs import (
     BaseModelOutputWithPooling,
+    CausalLMOutputWithPast,
     MaskedLMOutput,
     MultipleChoiceModelOutput,
     QuestionAnsweringModelOutput,
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "RobertaConfig",
@@ -49,6 +56,7 @@ __all__ = [
     "RobertaForQuestionAnswering",
     "RobertaForMaskedLM",
     "RobertaForMultipleChoice",
+    "RobertaForCausalLM",
     "CONFIG_CLASS",
     "MODEL_CLASSES",
 ]
@@ -76,6 +84,7 @@ class RobertaConfig(PretrainedConfig):
     bos_token_id: int | None = 0
     eos_token_id: int | list[int] | None = 2
     classifier_dropout: float | None = None
+    is_decoder: bool = False  # causal self-attention (RobertaForCausalLM)
 
     def validate(self) -> None:
         super().validate()
@@ -84,7 +93,7 @@ class RobertaConfig(PretrainedConfig):
         self._check_divisible("hidden_size", "num_attention_heads")
         self._check_activation("hidden_act")
         self._check_probability("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout")
-        check_encoder_only(self)
+        check_attention_layout(self)
 
     @property
     def max_tokens(self) -> int:
@@ -169,7 +178,7 @@ class RobertaModel(RobertaPreTrainedModel):
             check_input_ids(token_type_ids, None, type(self).__name__, vocab_size=self.config.type_vocab_size,
                             name="token_type_ids")
         x = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)  # (B, T, C)
-        mask = padding_mask(attention_mask, x.dtype)  # (B, 1, 1, T) or None
+        mask = self_attention_mask(self.config, attention_mask, x)  # padding (+ causal when is_decoder)
         x, hidden, attentions = self.encoder(x, mask, output_attentions, output_hidden_states)
         pooled = self.pooler(x) if self.pooler is not None else None
         return BaseModelOutputWithPooling(x, pooled, hidden, attentions)
@@ -225,6 +234,40 @@ class RobertaForMaskedLM(RobertaPreTrainedModel):
         if labels is not None:
             loss = F.cross_entropy(logits.view(-1, self.config.vocab_size), labels.view(-1).to(logits.device))
         return MaskedLMOutput(loss, logits, out.hidden_states, out.attentions)
+
+
+class RobertaForCausalLM(RobertaPreTrainedModel):
+    """Left-to-right LM with the ``lm_head``; needs ``is_decoder=true`` for causal attention."""
+
+    _tied_weights_keys = {"lm_head.decoder.bias": "lm_head.bias"}
+
+    def __init__(self, config: RobertaConfig) -> None:
+        super().__init__(config)
+        if not is_decoder(config):
+            logger.warning("RobertaForCausalLM without is_decoder=True attends to future tokens; set is_decoder=True")
+        self.roberta = RobertaModel(config, add_pooling_layer=False)
+        self.lm_head = RobertaLMHead(config)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head.decoder
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+    ) -> CausalLMOutputWithPast:
+        out = self.roberta(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                           output_attentions, output_hidden_states)
+        logits = self.lm_head(out.last_hidden_state)  # (B, T, V)
+        loss = causal_lm_loss(logits, labels) if labels is not None else None  # position t predicts t + 1
+        return CausalLMOutputWithPast(loss, logits, None, out.hidden_states, out.attentions)
 
 
 class RobertaClassificationHead(nn.Module):
@@ -365,5 +408,6 @@ MODEL_CLASSES: dict[str, type[RobertaPreTrainedModel]] = {
     "token-classification": RobertaForTokenClassification,
     "question-answering": RobertaForQuestionAnswering,
     "masked-lm": RobertaForMaskedLM,
+    "causal-lm": RobertaForCausalLM,
     "multiple-choice": RobertaForMultipleChoice,
 }
