@@ -1,12 +1,19 @@
-"""Benchmark runner: lexica's tokenizers against HF ``tokenizers`` and tiktoken; writes BENCHMARKS.md.
+"""Benchmark runner for all of lexica's issues; writes ONE BENCHMARKS.md (``make bench``).
 
-    PYTHONPATH=src .venv/bin/python bench/run.py            # full corpora (~18 MB), about 10-20 min
-    PYTHONPATH=src .venv/bin/python bench/run.py --quick    # ~1 MB per corpus, smoke run
+    PYTHONPATH=src .venv/bin/python bench/run.py            # every section, full corpora
+    PYTHONPATH=src .venv/bin/python bench/run.py --quick    # ~1 MB per corpus, smoke run of every section
+    PYTHONPATH=src .venv/bin/python bench/run.py --sections unigram tiktoken   # some sections only
 
-Follows shared/BENCHMARKING.md: all sides run in one invocation on the same documents, interleaved
-(lexica, HF, tiktoken, lexica, HF, tiktoken ...) for every mode, for ``--rounds`` rounds, each pass with
-a fresh tokenizer object (cold caches, the headline); the median round is reported. HF runs with
-RAYON_NUM_THREADS=1, set here before ``tokenizers`` is imported; tiktoken's batch call gets
+Sections, in report order: ``tokenizers`` (issue 3: GPT-2 BPE and BERT WordPiece, lexica vs HF
+``tokenizers`` vs tiktoken, measured here), ``unigram`` and ``tiktoken`` (issue 4,
+bench/unigram_tiktoken_bench.py), ``tokenization`` (issue 5, bench/tokenization_bench.py ``run()``) and
+``models`` (issue 6, bench/models.py ``run()``). A section whose module is missing or raises is listed
+as skipped, with the reason, and the others still run.
+
+Tokenizers section (shared/BENCHMARKING.md): all sides run in one invocation on the same documents,
+interleaved (lexica, HF, tiktoken, lexica, HF, tiktoken ...) for every mode, for ``--rounds`` rounds, each
+pass with a fresh tokenizer object (cold caches, the headline); the median round is reported. HF runs
+with RAYON_NUM_THREADS=1, set here before ``tokenizers`` is imported; tiktoken's batch call gets
 num_threads=1. The first round also hashes every document's ids and offsets (outside the timed calls)
 and compares each side with HF; a speed row whose check fails or did not run is marked invalid.
 Peak RSS and the 2-core batch figure run in fresh subprocesses (bench/child.py).
@@ -21,6 +28,7 @@ os.environ["RAYON_NUM_THREADS"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "true"
 
 import argparse  # noqa: E402
+import importlib  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -32,9 +40,11 @@ from typing import Any  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
+if str(BENCH_DIR.parent / "src") not in sys.path:  # this checkout's lexica, also for `make bench` without PYTHONPATH
+    sys.path.insert(1, str(BENCH_DIR.parent / "src"))
 
 from corpora import Corpus, load_corpus, spread_select  # noqa: E402
-from report import write_report  # noqa: E402
+from report import SECTION_TITLES, models_section, tokenization_section, tokenizers_section, write_report  # noqa: E402
 from tokenizers_bench import (  # noqa: E402
     Mismatch,
     PassResult,
@@ -236,28 +246,34 @@ def measure_subprocesses(res: PairResult, quick: bool, rounds: int, budget: floa
             log(f"  2-core round {r + 1} {key:8s} " + (f"{out['mbps']:.2f} MB/s" if "mbps" in out else str(out)))
 
 
+SECTIONS = ("tokenizers", "unigram", "tiktoken", "tokenization", "models")
+
+
 def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="lexica tokenizer benchmarks; writes BENCHMARKS.md")
-    p.add_argument("--quick", action="store_true", help="about 1 MB per corpus (smoke run)")
+    p = argparse.ArgumentParser(description="lexica benchmarks (issues 3-6); writes one BENCHMARKS.md")
+    p.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                   help="sections to run (default: all): tokenizers = issue 3 BPE/WordPiece rows, unigram and "
+                        "tiktoken = issue 4 (bench/unigram_tiktoken_bench.py), tokenization = issue 5 "
+                        "(bench/tokenization_bench.py), models = issue 6 (bench/models.py)")
+    p.add_argument("--quick", action="store_true", help="about 1 MB per corpus, fewer model rounds (smoke run)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (>= 3 for published numbers)")
     p.add_argument("--budget", type=float, default=None,
                    help="seconds per timed pass before it stops early and is marked partial "
                         "(default 45, quick 10); a corpus lexica cannot encode in 60%% of it is "
                         "measured on an evenly spread subset, for every side")
-    p.add_argument("--tokenizers", nargs="+", choices=TOKENIZERS, default=list(TOKENIZERS))
-    p.add_argument("--corpora", nargs="+", choices=CORPORA, default=list(CORPORA))
+    p.add_argument("--tokenizers", nargs="+", choices=TOKENIZERS, default=list(TOKENIZERS),
+                   help="tokenizers section: which tokenizer.json files")
+    p.add_argument("--corpora", nargs="+", choices=CORPORA, default=list(CORPORA),
+                   help="corpora of the tokenizers section; unigram and tiktoken use english and multilingual "
+                        "among these")
     p.add_argument("--no-subprocess", action="store_true", help="skip peak RSS and the 2-core figure")
+    p.add_argument("--no-smollm", action="store_true", help="models section: skip the SmolLM2 GGUF rows")
     p.add_argument("--out", type=Path, default=BENCH_DIR.parent / "BENCHMARKS.md")
     return p.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
-    budget = args.budget if args.budget is not None else (10.0 if args.quick else 45.0)
-    started = time.time()
-    corpora = {name: load_corpus(name, quick=args.quick) for name in args.corpora}
-    for c in corpora.values():
-        log(f"corpus {c.name}: {len(c.docs):,} docs, {c.n_bytes / 1e6:.2f} MB")
+def run_tokenizers(args: argparse.Namespace, corpora: dict[str, Corpus], budget: float) -> list[str]:
+    """Issue 3: GPT-2 byte-level BPE and BERT WordPiece, lexica vs HF vs tiktoken."""
     lexica_cls, lexica_note = lexica_tokenizer_class()
     if lexica_cls is None:
         log(f"lexica side skipped: {lexica_note}")
@@ -270,8 +286,85 @@ def main() -> None:
             if not args.no_subprocess:
                 measure_subprocesses(res, args.quick, args.rounds, budget)
             results.append(res)
-    write_report(args.out, results, list(corpora.values()), args=args, budget=budget,
-                 lexica_note=lexica_note, elapsed=time.time() - started)
+    return tokenizers_section(results, args, budget, lexica_note)
+
+
+def call_with(fn: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` with those of ``kwargs`` that its signature accepts (other helpers own these modules)."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return fn(**kwargs)
+    return fn(**{k: v for k, v in kwargs.items() if k in params})
+
+
+def optional_module(name: str) -> Any:
+    """Import bench/<name>.py; raises with the reason when it is missing or lacks ``run``."""
+    if not (BENCH_DIR / f"{name}.py").exists():
+        raise FileNotFoundError(f"bench/{name}.py does not exist")
+    module = importlib.import_module(name)
+    if not callable(getattr(module, "run", None)):
+        raise AttributeError(f"bench/{name}.py has no run() function")
+    return module
+
+
+def run_section(name: str, args: argparse.Namespace, corpora: dict[str, Corpus], budget: float) -> list[str]:
+    ut_corpora = [c for n, c in corpora.items() if n in ("english", "multilingual")]
+    if name == "tokenizers":
+        return run_tokenizers(args, corpora, budget)
+    if name in ("unigram", "tiktoken"):
+        import unigram_tiktoken_bench as ut
+
+        if not ut_corpora:
+            raise ValueError("needs the english or multilingual corpus (--corpora)")
+        if name == "unigram":
+            return ut.markdown_unigram(ut.run_unigram(ut_corpora, args.rounds, budget, args.quick,
+                                                      not args.no_subprocess))
+        return ut.markdown_tiktoken(ut.run_tiktoken(ut_corpora, args.rounds, budget, args.quick,
+                                                    not args.no_subprocess))
+    if name == "tokenization":
+        module = optional_module("tokenization_bench")
+        return tokenization_section(call_with(module.run, rounds=args.rounds), args.rounds)
+    if name == "models":
+        module = optional_module("models")
+        rows = call_with(module.run, threads=1, rounds=args.rounds, iters=1 if args.quick else 2,
+                         smollm=not args.no_smollm, load_rounds=1 if args.quick else 3,
+                         loads=not args.no_subprocess)
+        render = getattr(module, "markdown", None)
+        return models_section(rows, (lambda r: render(r, 1)) if callable(render) else None)
+    raise ValueError(f"unknown section {name!r}")
+
+
+def main() -> None:
+    args = parse_args()
+    budget = args.budget if args.budget is not None else (10.0 if args.quick else 45.0)
+    started = time.time()
+    needed = set(args.corpora) if "tokenizers" in args.sections else set()
+    if {"unigram", "tiktoken"} & set(args.sections):
+        needed |= {"english", "multilingual"} & set(args.corpora)
+    corpora = {name: load_corpus(name, quick=args.quick) for name in args.corpora if name in needed}
+    for c in corpora.values():
+        log(f"corpus {c.name}: {len(c.docs):,} docs, {c.n_bytes / 1e6:.2f} MB")
+    status: list[tuple[str, str]] = []
+    blocks: list[list[str]] = []
+    for name in SECTIONS:
+        if name not in args.sections:
+            status.append((name, "not run (not in `--sections`)"))
+            continue
+        log(f"== section {name}")
+        t0 = time.time()
+        try:
+            lines = run_section(name, args, corpora, budget)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - one section failing never loses the others
+            reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+            log(f"section {name} skipped: {reason}")
+            status.append((name, f"**skipped**: {reason}"))
+            blocks.append([f"## {SECTION_TITLES[name]}", "", f"Skipped: {reason}", ""])
+            continue
+        status.append((name, f"ran in {(time.time() - t0) / 60:.1f} min"))
+        blocks.append(lines)
+    write_report(args.out, args, time.time() - started, status, list(corpora.values()), blocks)
     log(f"wrote {args.out} in {time.time() - started:.0f} s")
 
 
