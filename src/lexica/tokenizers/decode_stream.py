@@ -20,6 +20,8 @@ Text is held back (``step`` returns None) while a later id could still change it
   of ``decode(ids)``; this is the one place where our chunks can come later than HF's.
 - **WordPiece ``##`` and Metaspace/Strip leading spaces** need no hold: the window keeps the
   previous token as context, so the new token's space (or the glue of ``##``) is decided right.
+  SentencePiece with ``remove_extra_whitespaces`` drops the leading "▁" of *every* piece while the
+  text so far is "", so a window never starts on ids that decode to "" by themselves (``_slide``).
 
 Text held when generation stops is returned by ``flush``. With it, for any id sequence,
 ``"".join(chunks) == tokenizer.decode(ids, skip_special_tokens)``; the tests check this on
@@ -106,11 +108,25 @@ class DecodeStream:
                 f"produced ({prefix[-20:]!r} became {text[-20:]!r}); it cannot be decoded incrementally"
             )
         chunk = text[len(prefix):]
-        # Slide the window: keep the ids from the previous emission on, as context for the next.
-        self._ids = self._ids[self._read:]
-        self._read = len(self._ids)
-        self._prefix = tokenizer.decode(self._ids, self.skip_special_tokens)
+        self._slide(tokenizer, text)
         return chunk
+
+    def _slide(self, tokenizer: Any, text: str) -> None:
+        """Start the window at the ids of this emission, as context for the next one.
+
+        If those ids decode to "" on their own (a lone "▁" with SentencePiece's rule "drop the
+        leading ▁ while everything before decoded to ''"), they would wrongly count as the start
+        of the text, so the window starts earlier: at the latest id from which the window's text
+        is not empty (at worst the current window, whose text is ``text``)."""
+        skip = self.skip_special_tokens
+        start = self._read
+        prefix = tokenizer.decode(self._ids[start:], skip)
+        while not prefix and start > 0:
+            start -= 1
+            prefix = text if start == 0 else tokenizer.decode(self._ids[start:], skip)
+        self._ids = self._ids[start:]
+        self._read = len(self._ids)
+        self._prefix = prefix
 
 
 def _check_ids(ids: Any, name: str) -> list[int]:

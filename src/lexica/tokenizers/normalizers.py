@@ -493,6 +493,82 @@ class _CharsMap:
         self.units = units.tolist()
         self.strings = data[4 + size :]
         self.cache: dict[str, str | None] = {}
+        # Fast path: characters the map provably leaves alone, classified once each, per rule
+        # (False: HF's grapheme lookup, True: SentencePiece's longest match). `_starts` holds the
+        # characters that only *start* keys (longest match), `_leads` the first bytes that can
+        # follow one of them inside a key.
+        self._kept: dict[bool, set[str]] = {False: set(), True: set()}
+        self._touched: dict[bool, set[str]] = {False: set(), True: set()}
+        self._starts: set[str] = set()
+        self._leads: set[int] = set()
+
+    def leaves_unchanged(self, text: str, longest: bool) -> bool:
+        """True when normalizing ``text`` provably changes nothing, so the walk can be skipped.
+
+        HF's rule: every character is one with no rule that is always a grapheme by itself.
+        Longest match: no key matches anywhere. Every character either starts no key, or only
+        starts keys (is no key itself) whose next byte is not ASCII, and no character of the text
+        begins with such a byte."""
+        chars = set(text)
+        kept = self._kept[longest]
+        new = chars - kept
+        if not new:
+            return True
+        touched = self._touched[longest]
+        if new & touched:
+            return False
+        for ch in new - self._starts:
+            if self._kept_alone(ch, longest):
+                kept.add(ch)
+            elif ch not in self._starts:
+                touched.add(ch)
+        if new & touched:
+            return False
+        if not longest or not (chars & self._starts):
+            return True
+        leads = self._leads
+        return not any(ch.encode("utf-8", "surrogatepass")[0] in leads for ch in chars if ch >= "\x80")
+
+    def _kept_alone(self, ch: str, longest: bool) -> bool:
+        """HF's rule: ``ch`` has no rule and is always a grapheme by itself, so it is never
+        looked up inside a longer cluster. CR (CR LF is one cluster), Hangul jamo and syllables
+        (L V T sequences) and regional indicators (pairs) join with characters that are themselves
+        kept, so they are never kept. Longest match: no key starts with ``ch`` (a character that
+        only starts keys with a non-ASCII next byte goes in `_starts` instead)."""
+        if longest:
+            return self._classify_start(ch.encode("utf-8", "surrogatepass"), ch)
+        if self.lookup(ch) is not None or ch == "\r":
+            return False
+        cp = ord(ch)
+        if 0x1100 <= cp <= 0x11FF or 0xA960 <= cp <= 0xA97F or 0xAC00 <= cp <= 0xD7FF or 0x1F1E6 <= cp <= 0x1F1FF:
+            return False
+        return _GRAPHEME.findall("a" + ch + "a") == ["a", ch, "a"]
+
+    def _classify_start(self, key: bytes, ch: str) -> bool:
+        """Walk the trie over ``key``: True if it leaves the trie (no key starts with it); else
+        record ``ch`` in `_starts` when it is no key itself and every next byte is >= 0x80."""
+        units = self.units
+        try:
+            unit = units[0]
+            pos = (unit >> 10) << ((unit & (1 << 9)) >> 6)
+            for byte in key:
+                pos ^= byte
+                unit = units[pos]
+                if unit & ((1 << 31) | 0xFF) != byte:
+                    return True
+                pos ^= (unit >> 10) << ((unit & (1 << 9)) >> 6)
+            if (unit >> 8) & 1:
+                return False  # ``ch`` is a key itself
+            nexts = []
+            for byte in range(1, 256):
+                if pos ^ byte < len(units) and units[pos ^ byte] & ((1 << 31) | 0xFF) == byte:
+                    nexts.append(byte)
+        except IndexError:
+            return False
+        if all(byte >= 0x80 for byte in nexts):
+            self._starts.add(ch)
+            self._leads.update(nexts)
+        return False
 
     def _prefix_values(self, key: bytes) -> list[int]:
         """Darts ``commonPrefixSearch``: the value of every trie key that is a prefix of ``key``."""
@@ -581,7 +657,7 @@ class Precompiled(_Base):
     def normalize(self, n: NormalizedString) -> None:
         charsmap = self._map
         text = n.normalized
-        if charsmap is None or not text:
+        if charsmap is None or not text or charsmap.leaves_unchanged(text, self.longest_match):
             return
         if self.longest_match:
             _normalize_longest(n, charsmap)

@@ -49,7 +49,8 @@ from lexica.errors import TokenizerFileError, UnsupportedError
 from lexica.tokenizers import decoders
 from lexica.tokenizers import protobuf as pb
 from lexica.tokenizers.models.unigram import Unigram
-from lexica.tokenizers.normalizers import Precompiled, _CharsMap
+from lexica.tokenizers.normalized import NormalizedString
+from lexica.tokenizers.normalizers import Precompiled, Replace, _CharsMap
 from lexica.tokenizers.tokenizer import Tokenizer
 
 __all__ = [
@@ -516,12 +517,31 @@ def tokenizer_from_model(model: SentencePieceModel) -> Tokenizer:
         raise type(err)(f"{model.source}: {err}") from err
     tokenizer.encode_special_tokens = True
     tokenizer.decoder = SentencePieceDecoder(tokenizer.decoder.decoders, model)
-    for step in getattr(tokenizer.normalizer, "normalizers", []):
+    steps = getattr(tokenizer.normalizer, "normalizers", [])
+    for index, step in enumerate(steps):
         if isinstance(step, Precompiled):
             step.longest_match = True  # SentencePiece's charsmap rule, see normalizers.Precompiled
+        elif isinstance(step, Replace) and _CharReplace.applies(step):
+            steps[index] = _CharReplace(step.pattern, step.content)
     if model.trainer_spec.model_type == 1:
         _use_sentencepiece_lattice(tokenizer, model)
     return tokenizer
+
+
+class _CharReplace(Replace):
+    """``Replace`` of one character by one other (" " -> "▁"): every match is one character
+    replaced in place, which keeps the alignments as they are, so ``str.replace`` does it (the
+    general ``Replace`` rebuilds the alignments span by span). Writes the same tokenizer.json."""
+
+    @staticmethod
+    def applies(step: Replace) -> bool:
+        source = step.pattern.get("String") if len(step.pattern) == 1 else None
+        return isinstance(source, str) and len(source) == 1 and len(step.content) == 1
+
+    def normalize(self, n: NormalizedString) -> None:
+        text = n.normalized
+        if self.pattern["String"] in text:
+            n.set_same_length(text.replace(self.pattern["String"], self.content))
 
 
 def _use_sentencepiece_lattice(tokenizer: Tokenizer, model: SentencePieceModel) -> None:

@@ -19,6 +19,7 @@ import json
 import math
 import pathlib
 import random
+import struct
 import sys
 
 import pytest
@@ -449,3 +450,60 @@ def test_sentencepiece_mode_reserved_ids_and_float32_sums() -> None:
     assert "<s>" in [t.value for t in plain.tokenize("\u2581x<s>")]
     assert [t.value for t in spm_like.tokenize("\u2581x<s>")] == sp.encode("x<s>", out_type=str)
     assert spm_like.to_dict()["vocab"] == [[p, s] for p, s in vocab]  # the switches are not in the file
+
+
+# ---- segmenting at "▁" (the fast path for unsplit Metaspace) -----------------------------------
+
+
+def _full_viterbi(model: Unigram, word: str) -> list[Token]:
+    """The reference: one Viterbi over the whole word, as HF and sentencepiece run it."""
+    path = model._viterbi_f32(word) if model.float32_sums else model._viterbi(word)
+    return model._to_tokens(word, path)
+
+
+def _tie_vocab(f32: bool) -> list[tuple[str, float]]:
+    """Exact ties between "▁ab" and "▁a" + "b" etc., and scores whose sums round differently when
+    started from a large base: the cases where a per-segment Viterbi from 0 could decide differently."""
+    if f32:  # float32 values; "ab" loses to "a" + "b" by 2**-20, a tie once the base is large
+        return [("<unk>", 0.0), ("\u2581", -1.0), ("a", -2.0), ("b", -2.0), ("\u2581a", -3.0),
+                ("ab", -4.0 - 2**-20), ("\u2581ab", -5.0), ("\u2581b", -3.0), ("ba", -4.0 - 2**-19),
+                ("aba", -6.0 + 2**-19), ("\u2581ba", -5.0 - 2**-20), ("c", -7.5), ("cc", -15.0)]
+    return [("<unk>", 0.0), ("\u2581", -1.0), ("a", -2.0), ("b", -2.0), ("\u2581a", -3.0), ("ab", -4.0),
+            ("\u2581ab", -5.0), ("\u2581b", -3.0), ("ba", -1 / 3 * 12), ("aba", -1 / 3 * 18 + 1e-13),
+            ("\u2581ba", -5.0 + 1e-12), ("c", -7.5), ("cc", -15.0)]
+
+
+@pytest.mark.parametrize("f32", [False, True])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(st.sampled_from("\u2581abcx"), max_size=60), prefix=st.integers(0, 400))
+def test_segmented_viterbi_equals_full_viterbi(f32: bool, text: str, prefix: int) -> None:
+    """A long run of "▁c" words in front makes the score at each cut large, so rounding matters."""
+    model = Unigram(_tie_vocab(f32), 0, float32_sums=f32, cache_capacity=50)
+    assert model._segmentable
+    word = "\u2581c" * prefix + text
+    assume(word)
+    assert model.tokenize(word) == _full_viterbi(model, word)
+    model.clear_cache()
+    assert model.tokenize(word) == _full_viterbi(model, word)  # cold and warm alike
+
+
+@pytest.mark.parametrize("name", UNIGRAM_MODELS)
+def test_segmented_viterbi_on_fixtures(name: str) -> None:
+    for f32 in (False, True):
+        vocab = fixture_json(f"{name}.json")["model"]["vocab"]
+        if f32:
+            vocab = [(p, struct.unpack("<f", struct.pack("<f", s))[0]) for p, s in vocab]
+        model = Unigram(vocab, 0, float32_sums=f32)
+        assert model._segmentable
+        rng = random.Random(0)
+        for _, text in hostile_strings()[:200]:
+            word = "\u2581" + text[:2000].replace(" ", "\u2581")
+            word = "".join(rng.choice(["\u2581the", "\u2581of", "x"]) for _ in range(rng.randrange(300))) + word
+            assert model.tokenize(word) == _full_viterbi(model, word), text[:50]
+
+
+def test_no_segmenting_when_a_piece_spans_a_space() -> None:
+    model = Unigram([("<unk>", 0.0), ("\u2581", -1.0), ("a", -1.0), ("a\u2581a", -0.5)], 0)
+    assert not model._segmentable
+    assert [t.value for t in model.tokenize("\u2581a\u2581a")] == ["\u2581", "a\u2581a"]
+    assert not Unigram([("<unk>", 0.0), ("a", -1.0)], 0)._segmentable  # "▁" is no piece

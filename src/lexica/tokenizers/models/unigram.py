@@ -26,7 +26,11 @@ Beyond `tokenize`, following SentencePiece's `NBestEncode` and `SampleEncode`:
 Fast path: the lattice is never materialised for `tokenize`. One dict maps every piece to (id,
 score) and every proper prefix of a piece to None, so the scan at a position stops at the first
 substring that starts no piece: one slice and one dict lookup per lattice node. Finished words go
-in a bounded `WordCache`, as in BPE.
+in a bounded `WordCache`, as in BPE. When no piece holds "▁" past its first character (checked at
+load time; true of SentencePiece vocabs) and "▁" is a piece, a word is cut before every "▁": no
+lattice node spans such a cut, so Viterbi runs per "▁"-word, each cached, and gives the full path
+exactly (ties and float rounding included: see `_segmented_tokens`). This matters when Metaspace
+does not split (converted SentencePiece files): a whole paragraph is then one word.
 
 SentencePiece mode (`reserved_ids`, `float32_sums`; set by `lexica.tokenizers.sentencepiece` for
 `.model` files, never read from or written to tokenizer.json): control, unknown, byte and unused
@@ -47,6 +51,7 @@ import heapq
 import itertools
 import math
 import random
+import re
 import struct
 from collections.abc import Iterable
 
@@ -118,6 +123,19 @@ class Unigram:
         self._byte_ids = [self._ids.get(f"<0x{b:02X}>") for b in range(256)]
         self._rng = random.Random(seed)
         self._cache = WordCache(cache_capacity)
+        # Cutting before each "▁" (`_segmented_tokens`): only when no lattice node can span a cut,
+        # "▁" is a piece and the unk piece does not start with it.
+        self._max_abs = max([abs(self._unk_score)] + [abs(score) for _, score in self.vocab])
+        self._segmentable = (
+            self._table.get(_SPACE) is not None
+            and (unk_id is None or not self.vocab[unk_id][0].startswith(_SPACE))
+            and math.isfinite(self._max_abs)
+            and all(entry is None or _SPACE not in piece[1:] for piece, entry in self._table.items())
+        )
+        # Distinct "▁"-words outnumber distinct pre-tokenized words in a text (a paragraph is one
+        # word when Metaspace does not split), so this cache is 3x the word cache.
+        self._segments = WordCache(3 * cache_capacity)
+        self._roundoff = 2.0**-24 if self.float32_sums else 2.0**-53
 
     def __repr__(self) -> str:
         return f"Unigram(vocab_size={len(self.vocab)}, unk_id={self.unk_id}, byte_fallback={self.byte_fallback})"
@@ -146,10 +164,126 @@ class Unigram:
         hit = self._cache.get(sequence)
         if hit is not None:
             return list(hit)
-        path = self._viterbi_f32(sequence) if self.float32_sums else self._viterbi(sequence)
-        tokens = self._to_tokens(sequence, path)
+        if self._segmentable and _SPACE in sequence[1:]:
+            tokens = self._segmented_tokens(sequence)
+        else:
+            path = self._viterbi_f32(sequence) if self.float32_sums else self._viterbi(sequence)
+            tokens = self._to_tokens(sequence, path)
         self._cache.put(sequence, tuple(tokens))
         return tokens
+
+    def _segmented_tokens(self, text: str) -> list[Token]:
+        """`_to_tokens(text, _viterbi(text))`, computed one "▁"-word at a time with a cache per word.
+
+        When no lattice node contains "▁" past its first character, no node spans the position
+        before a "▁", so every path passes through it and the full Viterbi restricted to a segment
+        is the segment's own Viterbi started from the score `base` reached there. Started from 0
+        instead (so it can be cached), its decisions are the same unless two candidates were
+        closer than the rounding error that adding `base` can introduce: each cached segment keeps
+        the largest |base| its smallest decision margin allows (`_entry`), and beyond it the segment
+        is run again from the exact `base`. Exact ties (margin 0) always take that path, so
+        tie-breaking is the full Viterbi's, in float64 (HF) and in float32 (SentencePiece) alike.
+        "▁" is a piece and the unk piece does not start with "▁", so no segment after the first
+        starts with an unknown node, and unknown runs (fused into one token) never cross a cut.
+        """
+        f32 = self.float32_sums
+        get, put = self._segments.get, self._segments.put
+        parts: list[tuple[int, tuple]] = []  # (offset of the segment, its tokens)
+        base = 0.0  # exact score of the full Viterbi at `offset`, once `pending` is added into it
+        pending: list[tuple[float, ...]] = []  # node scores of the segments since `base`
+        approx = 0.0  # an estimate of the score at `offset`, good enough for the bound
+        offset = 0
+        for word in _SEGMENT.findall(text):
+            entry = get(word)
+            if entry is None:
+                entry = self._entry(word, 0.0)
+                put(word, entry)
+            tokens, scores, total, limit = entry
+            if offset and not -limit < approx < limit:
+                for node_scores in pending:
+                    base = _add_chain(base, node_scores, f32)
+                pending = []
+                tokens, scores, total, _ = self._entry(word, base)
+                base = approx = _add_chain(base, scores, f32)
+            else:
+                pending.append(scores)
+                approx += total
+            parts.append((offset, tokens))
+            offset += len(word)
+        return [_new_token(Token, (i, piece, (o + s, o + e))) for o, tokens in parts for i, piece, s, e in tokens]
+
+    def _entry(self, word: str, base: float) -> tuple[tuple, tuple[float, ...], float, float]:
+        """A segment's (tokens as (id, piece, start, end), node scores along its path, their sum,
+        the largest |base| from which a run started at 0 provably decides alike).
+
+        The bound: each candidate score is a chain of at most len + 1 rounded additions of values
+        below |base| + (len + 1) * max |node score|, computed once from each start; the two runs
+        decide alike when the smallest margin exceeds 4 * (len + 2) * roundoff * that magnitude,
+        taken twice over to spare."""
+        path, margin = self._viterbi_from(word, base)
+        tokens = tuple((t.id, t.value, t.offsets[0], t.offsets[1]) for t in self._to_tokens(word, path))
+        scores = tuple(self._unk_score if node_id == -1 else self._node_score(node_id) for _, node_id in path)
+        length = len(word)
+        limit = margin / (8.0 * (length + 2) * self._roundoff) - 2.0 * (length + 1) * self._max_abs
+        return tokens, scores, math.fsum(scores), limit
+
+    def _node_score(self, node_id: int) -> float:
+        return self._table[self.vocab[node_id][0]][1]  # type: ignore[index]
+
+    def _viterbi_from(self, word: str, base0: float) -> tuple[list[tuple[int, int]], float]:
+        """`_viterbi` (float64 or float32 sums) started at score `base0`, with the smallest
+        difference between two finite candidates that decided a `best` entry."""
+        n = len(word)
+        get = self._table.get
+        f32 = self.float32_sums
+        best = [_NEG_INF] * (n + 1)
+        best[0] = base0
+        starts = [0] * (n + 1)
+        ids = [0] * (n + 1)
+        unk_score = self._unk_score
+        margin = math.inf
+        for i in range(n):
+            base = best[i]
+            j = i + 1
+            single = False
+            while j <= n:
+                entry = get(word[i:j], _NOT_A_PREFIX)
+                if entry is _NOT_A_PREFIX:
+                    break
+                if entry is not None:
+                    score = _f32(base + entry[1]) if f32 else base + entry[1]
+                    old = best[j]
+                    gap = score - old  # +inf against an unset entry
+                    if gap > 0.0:
+                        if gap < margin:
+                            margin = gap
+                        best[j] = score
+                        starts[j] = i
+                        ids[j] = entry[0]
+                    elif -gap < margin:
+                        margin = -gap
+                    if j == i + 1:
+                        single = True
+                j += 1
+            if not single:
+                score = _f32(base + unk_score) if f32 else base + unk_score
+                old = best[i + 1]
+                gap = score - old
+                if gap > 0.0:
+                    if gap < margin:
+                        margin = gap
+                    best[i + 1] = score
+                    starts[i + 1] = i
+                    ids[i + 1] = -1
+                elif -gap < margin:
+                    margin = -gap
+        path = []
+        end = n
+        while end > 0:
+            path.append((end, ids[end]))
+            end = starts[end]
+        path.reverse()
+        return path, margin
 
     def _viterbi(self, word: str) -> list[tuple[int, int]]:
         """The best path as (end position, node id) pairs, first to last; id -1 is unknown."""
@@ -362,6 +496,7 @@ class Unigram:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._segments.clear()
 
     # ---- serialization ----------------------------------------------------------------------
 
@@ -411,6 +546,15 @@ def _check_vocab(value: object, path: str) -> list[tuple[str, float]]:
 
 
 _F32 = struct.Struct("<f")
+_SPACE = "\u2581"  # SentencePiece's whitespace: pieces hold it only as their first character
+_SEGMENT = re.compile("\u2581[^\u2581]*|[^\u2581]+")  # cut before every "▁"
+
+
+def _add_chain(base: float, scores: tuple[float, ...], f32: bool) -> float:
+    """`base` plus each score in turn, rounded after each addition as the Viterbi does."""
+    for score in scores:
+        base = _f32(base + score) if f32 else base + score
+    return base
 
 
 def _f32(value: float) -> float:
