@@ -395,14 +395,22 @@ class Replace(_Base):
     content: str = ""
     _regex: regex.Pattern = field(init=False, repr=False, compare=False)
     _inserted: list[tuple[str, int]] = field(init=False, repr=False, compare=False)
+    _char_swap: tuple[str, str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._regex = _compile_pattern(self.pattern, "normalizer.pattern")
         self._inserted = [(c, 1) for c in self.content]
+        literal = self.pattern.get("String")
+        # One character for one character (SentencePiece's " " -> "▁"): nothing moves, so a plain
+        # str.replace keeps every alignment, and the span machinery is skipped.
+        self._char_swap = (literal, self.content) if literal and len(literal) == 1 == len(self.content) else None
 
     def normalize(self, n: NormalizedString) -> None:
         text = n.normalized
         if not text:
+            return
+        if self._char_swap is not None:
+            n.set_same_length(text.replace(*self._char_swap))
             return
         # Oniguruma's match order (it differs from Python's finditer only on empty matches).
         spans: list[Span] = [(start, end, self._inserted, end - start) for start, end in _onig_spans(self._regex, text)]
