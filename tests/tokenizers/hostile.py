@@ -10,6 +10,8 @@ import functools
 import json
 import pathlib
 
+from lexica.errors import LexicaError
+
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "hostile_strings.json"
 SURROGATES = range(0xD800, 0xE000)
 
@@ -49,13 +51,15 @@ ENCODING_FIELDS = (
 def encoding_diff(ours, ref, where: str = "") -> str | None:
     """The first field where a lexica Encoding and an HF Encoding differ (overflowing included)."""
     for name in ENCODING_FIELDS:
-        a, b = list(getattr(ours, name)), [tuple(x) if isinstance(x, tuple) else x for x in getattr(ref, name)]
+        a, b = getattr(ours, name), getattr(ref, name)  # lists (offsets: lists of tuples) in both
         if a != b:
+            a, b = list(a), list(b)
             i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
             return f"{where}{name} differ at {i}: ours {a[i:i + 6]} (len {len(a)}) vs HF {b[i:i + 6]} (len {len(b)})"
-    if len(ours.overflowing) != len(ref.overflowing):
-        return f"{where}overflowing: ours {len(ours.overflowing)} vs HF {len(ref.overflowing)}"
-    for k, (a, b) in enumerate(zip(ours.overflowing, ref.overflowing)):
+    theirs = ref.overflowing  # HF builds (copies) the whole list on every access: once here
+    if len(ours.overflowing) != len(theirs):
+        return f"{where}overflowing: ours {len(ours.overflowing)} vs HF {len(theirs)}"
+    for k, (a, b) in enumerate(zip(ours.overflowing, theirs)):
         diff = encoding_diff(a, b, f"{where}overflowing[{k}].")
         if diff:
             return diff
@@ -72,11 +76,20 @@ def outcome(fn, *args):
         return "error", None
 
 
+def lexica_outcome(fn, *args):
+    """Like ``outcome``, but lexica may only refuse with a ``LexicaError`` (anything else is a crash
+    and propagates)."""
+    try:
+        return "ok", fn(*args)
+    except LexicaError:
+        return "error", None
+
+
 def same_encode(ours, ref, sequence, pair=None, is_pretokenized=False, add_special_tokens=True) -> str | None:
     """Encode with both (HF gets lone surrogates as U+FFFD); return a description of any difference."""
     hf_seq = _hf_input(sequence)
     hf_pair = None if pair is None else _hf_input(pair)
-    k1, a = outcome(lambda: ours.encode(sequence, pair, is_pretokenized, add_special_tokens))
+    k1, a = lexica_outcome(lambda: ours.encode(sequence, pair, is_pretokenized, add_special_tokens))
     k2, b = outcome(lambda: ref.encode(hf_seq, hf_pair, is_pretokenized=is_pretokenized,
                                        add_special_tokens=add_special_tokens))
     if k1 != k2:

@@ -3,6 +3,7 @@ special), all against HF `tokenizers` on small WordLevel tokenizers built in bot
 
 from __future__ import annotations
 
+import json
 import random
 import string
 
@@ -178,6 +179,27 @@ def test_many_added_tokens_stay_linear() -> None:
     text = " ".join(rng.choice(words) + rng.choice(["", "x", "Q"]) for _ in range(300))
     _same(ours, ref, text)
     assert ours.added_vocabulary.has_tokens and len(ours.added_vocabulary) == 50_000
+
+
+def test_many_added_tokens_load() -> None:
+    """A tokenizer.json with 50,000 added tokens loads, encodes like HF and saves back the same."""
+    rng = random.Random(1)
+    words = sorted({"".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(52_000)})[:50_000]
+    ours, _ = _pair()
+    data = ours.to_dict()
+    data["added_tokens"] = [
+        {"id": len(VOCAB) + i, "content": w, "single_word": False, "lstrip": False, "rstrip": False,
+         "normalized": i % 2 == 0, "special": i % 7 == 0}
+        for i, w in enumerate(words)
+    ]
+    saved = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    again, ref = Tokenizer.from_str(saved), hf.Tokenizer.from_str(saved)
+    assert again.to_str() == ref.to_str() == saved
+    text = " ".join(rng.choice(words) + rng.choice(["", "x", "Q"]) for _ in range(300))
+    _same(again, ref, text)
+    # Matched in one pass with tries (raw and normalized), not a regex alternation of 50,000 tokens.
+    vocab = again.added_vocabulary
+    assert isinstance(vocab._ntrie, TokenTrie) and vocab._ntrie.size + vocab._trie.size == 50_000
 
 
 def test_empty_vocabulary() -> None:

@@ -19,8 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import encoding_diff, hostile_strings, outcome, same_decode, same_encode
+from hostile import encoding_diff, hf_safe, hostile_strings, outcome, same_decode, same_encode
+from lexica.errors import LexicaError
 from lexica.tokenizers import Tokenizer
+from pretokenizer_agreement import drop_disagreeing
 
 hf = pytest.importorskip("tokenizers")
 
@@ -74,9 +76,47 @@ def test_hostile_single(pair) -> None:
         for add in (True, False):
             diff = same_encode(ours, ref, text, add_special_tokens=add)
             assert diff is None, f"{key} (add_special_tokens={add}): {diff}"
-        ids = ref.encode(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")).ids
+        ids = _reference_ids(ref, text)
         for skip in (True, False):
             assert same_decode(ours, ref, ids, skip) is None, key
+
+
+def _reference_ids(ref, text: str) -> list[int]:
+    """HF's ids for ``text``, to decode. A file's truncation can refuse a single sequence
+    (``OnlySecond`` without a pair: HF "Second sequence not provided", and lexica refuses too, as
+    ``same_encode`` checked); decoding does not depend on truncation, so encode without it then."""
+    kind, encoding = outcome(ref.encode, hf_safe(text))
+    if kind == "ok":
+        return encoding.ids
+    saved = ref.truncation
+    ref.no_truncation()
+    try:
+        return ref.encode(hf_safe(text)).ids
+    finally:
+        ref.enable_truncation(**saved)
+
+
+# Beyond this many characters, an input is paired only with a short one: with truncation and a
+# stride, HF combines the overflowing windows of a pair as a cross product, so two long inputs give
+# (windows of one) x (windows of the other) encodings (1,000 CJK characters against themselves:
+# ~500,000 encodings, minutes and 10 GB in both libraries). A long input against a short one still
+# runs every long input (the 100k-character word included) through pairs.
+_LONG = 40
+
+
+def _partner(texts: list[str], i: int) -> str:
+    """The pair of ``texts[i]``: the next text, or the next short one when either is long."""
+    nxt = texts[(i + 1) % len(texts)]
+    if len(texts[i]) <= _LONG and len(nxt) <= _LONG:
+        return nxt
+    return next(t for t in texts[i + 1:] + texts[:i] if 0 < len(t) <= 12)
+
+
+def _partner_words(words: list[str]) -> list[str]:
+    """The pair of a pre-tokenized input: its words reversed, cut short when the input is long."""
+    if sum(map(len, words)) <= _LONG:
+        return words[::-1]
+    return [w[:4] for w in words[::-1][:2]]
 
 
 def test_hostile_pairs_batches_pretokenized(pair) -> None:
@@ -84,12 +124,16 @@ def test_hostile_pairs_batches_pretokenized(pair) -> None:
     if name in RANDOM:
         pytest.skip("BPE dropout is random")
     texts = [t for _, t in _hostile(name) if len(t) < 5000]
-    pairs = list(zip(texts, texts[1:] + texts[:1]))
-    for a, b in pairs:
+    pairs = [(a, _partner(texts, i)) for i, a in enumerate(texts)]
+    pairs += [(b, a) for a, b in pairs if len(a) > _LONG]  # the long one second, too
+    # The 100k-character inputs once as the first and once as the second sequence of a pair
+    # (not in the batches and word lists below: each pass over them costs seconds).
+    huge = [t for _, t in _hostile(name) if len(t) >= 5000]
+    for a, b in pairs + [(t, "a short pair") for t in huge] + [("a short first", t) for t in huge]:
         assert same_encode(ours, ref, a, b) is None, (a[:40], b[:40])
     for words in (t.split() for t in texts):
         assert same_encode(ours, ref, words, is_pretokenized=True) is None, words[:5]
-        assert same_encode(ours, ref, words, words[::-1], is_pretokenized=True) is None, words[:5]
+        assert same_encode(ours, ref, words, _partner_words(words), is_pretokenized=True) is None, words[:5]
     _same_batch(ours, ref, texts)
     _same_batch(ours, ref, pairs)
 
@@ -98,14 +142,14 @@ def _same_batch(ours: Tokenizer, ref, inputs: list) -> None:
     safe = [x.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(x, str) else
             tuple(y.encode("utf-16", "surrogatepass").decode("utf-16", "replace") for y in x) for x in inputs]
     kind, expected = outcome(ref.encode_batch, safe)
-    if kind == "error":  # then lexica must refuse too
-        with pytest.raises(Exception):
+    if kind == "error":  # then lexica must refuse too, with its own error
+        with pytest.raises(LexicaError):
             ours.encode_batch(inputs)
         return
     got = ours.encode_batch(inputs)
     assert len(got) == len(expected)
     for i, (a, b) in enumerate(zip(got, expected)):
-        assert encoding_diff(a, b) is None, (i, encoding_diff(a, b))
+        assert encoding_diff(a, b) is None, (i, inputs[i], encoding_diff(a, b))
     ids = [e.ids for e in expected]
     assert ours.decode_batch(ids) == ref.decode_batch(ids)
 
@@ -153,13 +197,20 @@ def _texts():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(texts=_texts())
 def test_hypothesis_texts(pair, texts: list[str]) -> None:
-    """100 examples x 20 texts = 2,000 texts per fixture, encoded one by one and as a batch."""
+    """100 examples x 20 texts = 2,000 texts per fixture, encoded one by one and as a batch.
+
+    Characters on which this fixture's pre-tokenizer tables differ from HF's are dropped first
+    (measured in pretokenizer_agreement.py; documented divergence, pinned in test_pre_tokenizers)."""
     name, ours, ref = pair
     if name in RANDOM:
         return
-    for text in texts:
-        diff = same_encode(ours, ref, text)
-        assert diff is None, (name, text, diff)
+    texts = [drop_disagreeing(ref, t) for t in texts]
+    if ref.padding is not None:  # the batch is padded to its longest: singles differ from it
+        for text in texts:
+            diff = same_encode(ours, ref, text)
+            assert diff is None, (name, text, diff)
+    # Unpadded, each batch item is what ``encode`` gives that text (in both libraries), so the
+    # batch alone checks the 2,000 single encodings too, at half the cost.
     _same_batch(ours, ref, texts)
 
 

@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from hostile import encoding_diff
+from hostile import encoding_diff, lexica_outcome, outcome
 from lexica.errors import InvalidInputError, LexicaError, TokenizerFileError, UnsupportedError
 from lexica.tokenizers import Tokenizer
 
@@ -70,6 +70,18 @@ def test_bad_added_token_names_path(bert_json: dict) -> None:
     bert_json["added_tokens"][1]["id"] = -1
     with pytest.raises(TokenizerFileError, match=r"added_tokens\[1\]\.id"):
         Tokenizer.from_str(json.dumps(bert_json))
+
+
+def test_bad_merge_names_file_and_json_path(tmp_path: pathlib.Path) -> None:
+    """The issue's example: a malformed merge names the file and ``model.merges[17]``."""
+    data = json.loads((FIXTURES / "bpe_char_suffix.json").read_text(encoding="utf-8"))
+    data["model"]["merges"][17] = ["a", "b", "c"]
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(TokenizerFileError, match=r"tokenizer\.json: model\.merges\[17\]"):
+        Tokenizer.from_file(path)
+    with pytest.raises(Exception):
+        hf.Tokenizer.from_file(str(path))  # HF refuses it too
 
 
 def test_bad_truncation_names_path(bert_json: dict) -> None:
@@ -171,6 +183,38 @@ def test_stride_too_large_is_refused(bert: Tokenizer) -> None:
         bert.enable_truncation(4, stride=3)  # BertProcessing adds 2: 4 - 2 < 3
     with pytest.raises(InvalidInputError, match="strategy"):
         bert.enable_truncation(8, strategy="middle_out")
+
+
+def test_max_length_below_special_tokens_truncates_nothing(bert: Tokenizer) -> None:
+    """max_length smaller than the special tokens the processor adds: HF's unsigned subtraction
+    wraps around, so enable_truncation accepts any stride and encoding truncates nothing."""
+    ref = hf.Tokenizer.from_file(str(BERT))
+    text, pair = "hello world, this is a test", "and a pair"
+    for max_length, stride in ((0, 0), (0, 3), (1, 0), (1, 5), (2, 0), (2, 1), (3, 1), (3, 2), (4, 1)):
+        kinds = []
+        for tok in (bert, ref):
+            try:
+                tok.enable_truncation(max_length, stride=stride)
+                kinds.append("ok")
+            except ValueError:  # HF: ValueError; lexica: InvalidInputError (a ValueError)
+                kinds.append("error")
+        assert kinds[0] == kinds[1], (max_length, stride, kinds)
+        if kinds[0] == "error":
+            with pytest.raises(InvalidInputError):
+                bert.enable_truncation(max_length, stride=stride)
+            continue
+        assert bert.truncation == ref.truncation
+        for args in ((text,), (text, pair)):
+            theirs = outcome(ref.encode, *args)
+            ours = lexica_outcome(bert.encode, *args)  # a window shorter than the stride is refused
+            assert ours[0] == theirs[0], (max_length, stride, args)
+            if ours[0] == "ok":
+                assert encoding_diff(ours[1], theirs[1]) is None, (max_length, stride, args)
+    bert.no_truncation()
+    full = len(bert.encode(text).ids)
+    for tok in (bert, ref):
+        tok.enable_truncation(1)
+    assert len(bert.encode(text).ids) == len(ref.encode(text).ids) == full > 1  # nothing truncated
 
 
 def test_vocab_lookups(bert: Tokenizer) -> None:
