@@ -57,8 +57,18 @@ _CLEANUP = (
 )
 
 
+# Every pattern above starts with one of these: text without any cannot change.
+_CLEANUP_ANY = re.compile(r" [.?!,']| n't| do not")
+# Byte-level characters -> the byte they stand for, as a str.translate table (to Latin-1 chars).
+_BYTE_LEVEL_TO_LATIN1 = {ord(char): byte for char, byte in UNICODE_TO_BYTES.items()}
+# The Latin-1 characters that are NOT byte-level characters (those are mapped past U+00FF).
+_NOT_BYTE_LEVEL_LATIN1 = re.compile("[\x00-\x20\x7f-\xa0\xad]")
+
+
 def cleanup(text: str) -> str:
     """Remove the spaces a word-level decode leaves before punctuation and English contractions."""
+    if _CLEANUP_ANY.search(text) is None:
+        return text
     for dirty, clean in _CLEANUP:
         text = text.replace(dirty, clean)
     return text
@@ -134,6 +144,12 @@ class ByteLevel(_Base):
     use_regex: bool = True
 
     def decode_chain(self, tokens: list[str]) -> list[str]:
+        text = "".join(tokens)
+        if not _NOT_BYTE_LEVEL_LATIN1.search(text):
+            try:  # every character is a byte-level one: translate them to their bytes at once
+                return [text.translate(_BYTE_LEVEL_TO_LATIN1).encode("latin-1").decode("utf-8", "replace")]
+            except UnicodeEncodeError:  # some token is not byte-level: token by token below
+                pass
         data = bytearray()
         for token in tokens:
             try:

@@ -33,6 +33,7 @@ from typing import Any
 from lexica.errors import InvalidInputError, TokenizerFileError, UnsupportedError
 from lexica.tokenizers.added_vocab import AddedToken, AddedVocabulary
 from lexica.tokenizers.encoding import Encoding, PaddingParams, TruncationParams, pad_encodings, truncate_encodings
+from lexica.tokenizers.fast_path import fast_decode, fast_encode, fast_rows
 from lexica.tokenizers.processors import default_process
 
 __all__ = ["Tokenizer"]
@@ -57,6 +58,8 @@ def clean_text(text: Any, name: str = "sequence") -> str:
 
 class Tokenizer:
     """A tokenization pipeline around a model; every other stage is optional (``None``)."""
+
+    use_fast_path = True  # False: always the general pipeline (tests compare the two)
 
     def __init__(self, model: Any) -> None:
         self._model = model
@@ -138,7 +141,9 @@ class Tokenizer:
     ) -> None:
         params = TruncationParams(max_length=max_length, stride=stride, strategy=strategy, direction=direction)
         n_added = self._n_added_tokens(False)
-        if max_length - n_added < stride:
+        # When the processor adds more tokens than max_length, HF's unsigned subtraction wraps
+        # around: no error here, and encoding then truncates nothing (``truncate_encodings``).
+        if n_added <= max_length and max_length - n_added < stride:
             raise InvalidInputError(
                 f"enable_truncation: stride ({stride}) is larger than the effective max length "
                 f"{max_length - n_added} (= max_length {max_length} - {n_added} special tokens the "
@@ -184,12 +189,15 @@ class Tokenizer:
     # ------------------------------------------------------------------ encoding
     def _encode_text(self, text: str, type_id: int, word_idx: int | None) -> Encoding:
         """One string through added tokens, normalizer, pre-tokenizer and model (HF ``encode_single_sequence``)."""
-        pts = self.added_vocabulary.extract_and_normalize(self._normalizer, text)
-        if self.pre_tokenizer is not None:
-            self.pre_tokenizer.pre_tokenize(pts)
-        model = self._model
-        pts.tokenize(lambda n: model.tokenize(n.normalized))
-        ids, tokens, offsets, words = pts.rows(word_idx)
+        rows = fast_rows(self, text, word_idx) if self.use_fast_path else None  # same rows, see fast_path.py
+        if rows is None:
+            pts = self.added_vocabulary.extract_and_normalize(self._normalizer, text)
+            if self.pre_tokenizer is not None:
+                self.pre_tokenizer.pre_tokenize(pts)
+            model = self._model
+            pts.tokenize(lambda n: model.tokenize(n.normalized))
+            rows = pts.rows(word_idx)
+        ids, tokens, offsets, words = rows
         n = len(ids)
         # Built directly: the rows are fresh lists of tuples already (from_tokens would copy them).
         return Encoding(ids=ids, type_ids=[type_id] * n, tokens=tokens, offsets=offsets, words=words,
@@ -213,6 +221,10 @@ class Tokenizer:
         add_special_tokens: bool = True,
     ) -> Encoding:
         """Encode one sequence (or a pair): a string, or a list of words when ``is_pretokenized``."""
+        if pair is None and not is_pretokenized and self.use_fast_path:
+            fast = fast_encode(self, clean_text(sequence, "sequence"), add_special_tokens)
+            if fast is not None:
+                return fast
         encoding = self._encode_sequence(sequence, 0, is_pretokenized, "sequence")
         pair_encoding = None if pair is None else self._encode_sequence(pair, 1, is_pretokenized, "pair")
         return self.post_process(encoding, pair_encoding, add_special_tokens)
@@ -250,6 +262,9 @@ class Tokenizer:
     # ------------------------------------------------------------------ decoding
     def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str:
         """Ids back to text; unknown ids are skipped, as HF does."""
+        text = fast_decode(self, ids, skip_special_tokens) if self.use_fast_path else None
+        if text is not None:  # same text, with precomputed id -> token tables (fast_path.py)
+            return text
         tokens = []
         added = self.added_vocabulary
         for i, id in enumerate(_check_list(ids, "ids")):

@@ -1,0 +1,641 @@
+"""The encode fast path: raw text -> Encoding, for the two most used pipeline shapes.
+
+The general pipeline (``NormalizedString`` with per-character alignments -> pre-tokenizer -> model
+-> rows -> post-processor) is the reference; this module produces exactly the same Encoding,
+faster, for:
+
+- **byte-level BPE** (GPT-2, RoBERTa): no normalizer, ``ByteLevel`` pre-tokenizer (any
+  ``add_prefix_space`` / ``use_regex``), a BPE model without dropout.
+- **BERT**: ``BertNormalizer`` (any flags) or none, ``BertPreTokenizer``, a ``WordPiece`` model.
+
+How. Added tokens are cut out first with the added vocabulary's own ``find_matches`` (skipped when
+no added token's first character occurs in the text); pipelines with ``normalized`` added tokens
+(matched after normalization, which needs the alignments) take the general path. Each remaining
+segment gets ONE compiled regex pass over the *original* text, which yields the words and their
+positions directly (no alignment arrays; on ASCII text a stdlib ``re`` pattern with ASCII classes,
+same matches). Each word's result comes from a bounded per-instance cache (two generations, like the
+models' ``WordCache``): ``word -> (id, token, None)`` for a one-token word covering the whole word,
+else ``(ids, tokens, (relative offsets, relative word ids, n_splits))``. A miss is computed directly
+when that is trivially exact -- byte-level BPE runs on the word's UTF-8 bytes with the model's merge
+table, BERT normalization of an ASCII word is ``str.lower`` -- else through the normalizer's
+alignments or the general pipeline on the word alone. The post-processor is applied directly for
+no processor, ``ByteLevel`` and single-sequence ``TemplateProcessing``; other processors, and
+truncation or padding, go through ``Tokenizer.post_process``.
+
+Why per word is exact:
+- byte-level: the GPT-2 regex pieces are the pre-tokenizer's splits; the model sees each alone and
+  the byte mapping is per character. With ``add_prefix_space`` the prepended space takes the first
+  character's alignment, which is reproduced on the first word.
+- BERT: ``BertNormalizer`` works character by character (clean-up, CJK padding, NFD then dropping Mn
+  marks -- marks never cross a separator --, lowercasing without context), and the pre-tokenizer
+  cuts at every White_Space and around every punctuation character. Words are found in the
+  original text between White_Space (which clean_text turns into spaces) and around punctuation /
+  CJK characters. Such a single character must still be a boundary once normalized (begin and end
+  with White_Space or punctuation): checked when it enters the cache. A segment with a character
+  that clean_text *removes* (so that its neighbours would join: NUL, U+000B, U+000C, U+0085, U+FFFD,
+  other C* characters), or with a single character that is no boundary, takes the general path.
+
+The fast path is compiled again whenever the pipeline changes: ``FastState`` keeps a tuple of the
+stages' identities and options (read by one ``attrgetter`` call) and rebuilds on any difference.
+tests/tokenizers/test_fast_path.py compares every field with the general path and with HF.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from itertools import accumulate, chain, repeat
+from operator import add, attrgetter, mul
+from typing import Any
+
+import regex
+
+from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
+from lexica.tokenizers.decoders import ByteLevel as ByteLevelDecoder
+from lexica.tokenizers.encoding import Encoding
+from lexica.tokenizers.normalized import NormalizedString, PreTokenizedString
+from lexica.tokenizers.unicode import WHITE_SPACE
+
+__all__ = ["FastEncoder", "compile_fast_encoder", "fast_decode", "fast_encode", "fast_rows"]
+
+logger = logging.getLogger(__name__)
+
+Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]
+
+CACHE_CAPACITY = 100_000  # two generations of 50,000 words
+MAX_CACHED_CHARS = 256  # longer words are computed every time (rare; they would hold megabytes)
+
+# The ByteLevel pre-tokenizer's pattern (pre_tokenizers.GPT2_PATTERN), and the same on ASCII text
+# with ASCII classes: \p{L} = [A-Za-z], \p{N} = [0-9], \s = [\t\n\x0b\x0c\r ] (the regex module's \s).
+_GPT2_RE = regex.compile(r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")
+_S = r"\t\n\x0b\x0c\r "
+_GPT2_ASCII_RE = re.compile(rf"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^{_S}A-Za-z0-9]+|[{_S}]+(?![^{_S}])|[{_S}]+")
+
+_ASCII_PUNCT = r"!-/:-@\[-`{-~"
+# BERT's CJK ranges, as normalizers.BertNormalizer pads them (HF's Extension E quirk included).
+_CJK = (
+    "\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002a6df\U0002a700-\U0002b73f\U0002b740-\U0002b81f"
+    "\U0002b920-\U0002ceaf\uf900-\ufaff\U0002f800-\U0002fa1f"
+)
+_BERT_EDGE = regex.compile(rf"[\p{{P}}{_ASCII_PUNCT}\p{{White_Space}}]")
+_BERT_CUT = regex.compile(rf"[\p{{P}}{_ASCII_PUNCT}\p{{White_Space}}]")  # where BertPreTokenizer cuts
+# BertPreTokenizer on ASCII text: a run of non-space non-punctuation, or one punctuation character.
+_BERT_ASCII_SPLIT = re.compile(rf"([^{_S}{_ASCII_PUNCT}]+|[{_ASCII_PUNCT}])")
+# Characters clean_text removes: between two words they would join them.
+_ASCII_REMOVED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_REMOVED_SPACE = re.compile(r"[\x0b\x0c\x85]")
+_WHITE_SPACE_DELETE = str.maketrans({c: None for c in WHITE_SPACE})
+
+
+class _Fallback(Exception):
+    """This segment must take the general path."""
+
+
+class FastEncoder:
+    """The fast path compiled for one pipeline state."""
+
+    def __init__(self, tokenizer: Any, kind: str) -> None:
+        self.tokenizer = tokenizer
+        self.kind = kind
+        self.model = tokenizer.model
+        self.normalizer = tokenizer.normalizer
+        self.pre_tokenizer = tokenizer.pre_tokenizer
+        self.added = tokenizer.added_vocabulary
+        contents = [t.content for t in self.added.added_tokens_decoder().values()]
+        # Added tokens can only match where their first character occurs.
+        self.added_firsts = sorted({c[0] for c in contents if c})
+        self._young: dict[str, tuple] = {}
+        self._old: dict[str, tuple] = {}
+        self._half = CACHE_CAPACITY // 2
+        self.post = _post_kind(tokenizer.post_processor)
+        if kind == "bytelevel":
+            self.prefix_space = bool(self.pre_tokenizer.add_prefix_space)
+            self.use_regex = bool(self.pre_tokenizer.use_regex)
+            self._bpe = _ByteBPE.build(self.model)
+        else:
+            norm = self.normalizer
+            self.clean_text = norm is not None and norm.clean_text
+            self.lowercase = norm is not None and norm.lowercase
+            chinese = norm is not None and norm.handle_chinese_chars
+            # With clean_text, White_Space becomes " " except U+000B, U+000C, U+0085, which are removed
+            # (segments holding them take the general path); without it the pre-tokenizer cuts at all.
+            if self.clean_text:
+                space = "".join(f"\\U{ord(c):08x}" for c in sorted(WHITE_SPACE) if c not in "\x0b\x0c\x85")
+            else:
+                space = r"\p{White_Space}"
+            single = rf"\p{{P}}{_ASCII_PUNCT}" + (_CJK if chinese else "")
+            self._split = regex.compile(rf"([^{space}{single}]+|[{single}])")
+            self._single = regex.compile(rf"[{single}]")
+
+    # ------------------------------------------------------------------ encoding
+    def encode(self, text: str, add_special_tokens: bool) -> Encoding:
+        """One sequence, post-processed (``text`` has no lone surrogates)."""
+        ids, tokens, offsets, words = self.rows(text, None)
+        n = len(ids)
+        post = self.post
+        kind = post[0]
+        tok = self.tokenizer
+        if kind == "general" or tok.truncation is not None or tok.padding is not None:
+            enc = Encoding(ids=ids, type_ids=[0] * n, tokens=tokens, offsets=offsets, words=words,
+                           special_tokens_mask=[0] * n, attention_mask=[1] * n)
+            return tok.post_process(enc, None, add_special_tokens)
+        if kind == "none":
+            return Encoding(ids, [0] * n, tokens, offsets, words, [0] * n, [1] * n)
+        if kind == "bytelevel":
+            enc = Encoding(ids, [0] * n, tokens, offsets, words, [0] * n, [1] * n, [], {0: (0, n)})
+            if post[1]:
+                from lexica.tokenizers.processors import trim_byte_level_offsets
+
+                trim_byte_level_offsets(enc, post[2])
+            return enc
+        # a single-sequence template: specials before, the sequence with its type id, specials after
+        _, type_id, pre, post_ = post
+        if not add_special_tokens or (not pre[0] and not post_[0]):
+            return Encoding(ids, [type_id] * n, tokens, offsets, words, [0] * n, [1] * n, [], {0: (0, n)})
+        p, s = len(pre[0]), len(post_[0])
+        return Encoding(
+            ids=pre[0] + ids + post_[0],
+            type_ids=pre[2] + [type_id] * n + post_[2],
+            tokens=pre[1] + tokens + post_[1],
+            offsets=[(0, 0)] * p + offsets + [(0, 0)] * s,
+            words=[None] * p + words + [None] * s,
+            special_tokens_mask=[1] * p + [0] * n + [1] * s,
+            attention_mask=[1] * (p + n + s),
+            sequence_ranges={0: (p, p + n)},
+        )
+
+    def rows(self, text: str, word_idx: int | None) -> Rows:
+        """(ids, tokens, offsets, word ids) of one text, as ``PreTokenizedString.rows`` gives them."""
+        ids: list[int] = []
+        tokens: list[str] = []
+        offsets: list[tuple[int, int]] = []
+        words: list[Any] = []
+        segment_rows = self._bytelevel_segment if self.kind == "bytelevel" else self._bert_segment
+        if not any(map(text.__contains__, self.added_firsts)):  # no added token: one segment
+            if text:
+                try:
+                    segment_rows(text, 0, 0, ids, tokens, offsets, words)
+                except _Fallback:
+                    ids, tokens, offsets, words, _ = self.general(text, 0)
+            if word_idx is not None:
+                words = [word_idx] * len(ids)
+            return ids, tokens, offsets, words
+        pieces = self.added.find_matches(text, False)
+        n_words = 0
+        for token_id, (start, end) in pieces:
+            if start == end:
+                continue
+            if token_id is not None:  # an added token: one split, one token
+                ids.append(token_id)
+                tokens.append(text[start:end])
+                offsets.append((start, end))
+                words.append(n_words)
+                n_words += 1
+                continue
+            segment = text[start:end] if start or end != len(text) else text
+            mark = len(ids)
+            try:
+                n_words = segment_rows(segment, start, n_words, ids, tokens, offsets, words)
+            except _Fallback:
+                g_ids, g_tokens, g_offsets, g_words, n_splits = self.general(segment, start)
+                del ids[mark:], tokens[mark:], offsets[mark:], words[mark:]  # what the fast loop wrote
+                ids += g_ids
+                tokens += g_tokens
+                offsets += g_offsets
+                words.extend([w + n_words for w in g_words])
+                n_words += n_splits
+        if word_idx is not None:
+            words = [word_idx] * len(ids)
+        return ids, tokens, offsets, words
+
+    def _bytelevel_segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
+                           offsets: list[tuple[int, int]], words: list[Any]) -> int:
+        """Append one segment's rows; returns the split count after it."""
+        shifted = self.prefix_space and not segment.startswith(" ")
+        if shifted:  # the prepended space aligns with the first character
+            segment = " " + segment
+            start -= 1
+        if not self.use_regex:
+            pieces = [segment]
+        elif segment.isascii():
+            pieces = _GPT2_ASCII_RE.findall(segment)
+        else:
+            pieces = _GPT2_RE.findall(segment)
+            if sum(map(len, pieces)) != len(segment):  # the pieces must tile the text
+                raise _Fallback
+        get = self._young.get
+        cached = self._cached
+        id_append, tok_append, off_append, word_append = ids.append, tokens.append, offsets.append, words.append
+        pos = start
+        for w in pieces:
+            e = get(w) or cached(w)
+            end = pos + len(w)
+            extra = e[2]
+            if extra is None and not shifted:
+                id_append(e[0])
+                tok_append(e[1])
+                off_append((pos, end))
+                word_append(wi)
+            else:
+                if extra is None:
+                    extra = (((0, len(w)),), (0,), 1)
+                    e = ((e[0],), (e[1],), extra)
+                ids += e[0]
+                tokens += e[1]
+                if shifted:  # rel offsets in the word with the space: max(s - 1, 0), max(e - 1, 1)
+                    offsets += [(start + 1 + max(s - 1, 0), start + 1 + max(t - 1, 1)) for s, t in extra[0]]
+                    shifted = False
+                else:
+                    offsets += [(pos + s, pos + t) for s, t in extra[0]]
+                words += [wi] * len(e[0])
+            wi += 1
+            pos = end
+        return wi
+
+    def _bert_segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
+                      offsets: list[tuple[int, int]], words: list[Any]) -> int:
+        if segment.isascii():
+            if self.clean_text and _ASCII_REMOVED.search(segment):
+                raise _Fallback
+            parts = _BERT_ASCII_SPLIT.split(segment)
+        else:
+            if self.clean_text and (
+                "\ufffd" in segment
+                or _REMOVED_SPACE.search(segment)
+                or not segment.translate(_WHITE_SPACE_DELETE).isprintable()
+            ):
+                raise _Fallback
+            parts = self._split.split(segment)
+        get = self._young.get
+        cached = self._cached
+        id_append, tok_append, off_append, word_append = ids.append, tokens.append, offsets.append, words.append
+        pos = start
+        for gap, w in zip(parts[::2], parts[1::2]):
+            pos += len(gap)
+            e = get(w) or cached(w)
+            end = pos + len(w)
+            extra = e[2]
+            if extra is None:
+                id_append(e[0])
+                tok_append(e[1])
+                off_append((pos, end))
+                word_append(wi)
+                wi += 1
+            else:
+                rel, wrel, n_splits = extra
+                if n_splits < 0:
+                    raise _Fallback  # a punctuation character that is no boundary once normalized
+                ids += e[0]
+                tokens += e[1]
+                offsets += [(pos + s, pos + t) for s, t in rel]
+                words += [wi + r for r in wrel]
+                wi += n_splits
+            pos = end
+        return wi
+
+    # ------------------------------------------------------------------ the cache
+    def _cached(self, word: str) -> tuple:
+        """The entry for ``word``: from the old generation, or computed (a miss)."""
+        entry = self._young.get(word) or self._old.get(word)
+        if entry is None:
+            entry = self._bytelevel_entry(word) if self.kind == "bytelevel" else self._bert_entry(word)
+            if len(word) > MAX_CACHED_CHARS:
+                return entry
+        young = self._young
+        if len(young) >= self._half:
+            self._old = young
+            self._young = young = {}
+        young[word] = entry
+        return entry
+
+    def _bytelevel_entry(self, word: str) -> tuple:
+        bpe = self._bpe
+        if bpe is not None:
+            result = bpe.tokenize(word)
+        else:
+            result = None
+        if result is None:  # the model's own tokenize, on the byte-level characters
+            tokens = self.model.tokenize(_byte_chars(word))
+            ids = tuple([t.id for t in tokens])
+            values = tuple([t.value for t in tokens])
+            byte_offsets = [t.offsets for t in tokens]
+        else:
+            ids, values, byte_offsets = result
+        if word.isascii():  # one byte-level character per character
+            rel = tuple(byte_offsets)
+        else:  # widen byte ranges to whole characters, as the alignments do
+            char_of_byte = list(chain.from_iterable(repeat(i, _utf8_len(c)) for i, c in enumerate(word)))
+            rel = tuple([(char_of_byte[s], char_of_byte[e - 1] + 1) for s, e in byte_offsets])
+        return _entry(ids, values, rel, (0,) * len(ids), 1, len(word))
+
+    def _bert_entry(self, word: str) -> tuple:
+        model = self.model
+        if word.isascii():  # normalizing is lowercasing at most, and the word stays one split
+            tokens = model.tokenize(word.lower() if self.lowercase else word)
+            return _entry(tuple([t.id for t in tokens]), tuple([t.value for t in tokens]),
+                          tuple([t.offsets for t in tokens]), (0,) * len(tokens), 1, len(word))
+        n = NormalizedString(word)
+        if self.normalizer is not None:
+            self.normalizer.normalize(n)
+        norm = n.normalized
+        if len(word) == 1 and self._single.match(word):
+            # A punctuation / CJK character: it must still be a boundary once normalized.
+            if not norm or not (_BERT_EDGE.match(norm[0]) and _BERT_EDGE.match(norm[-1])):
+                return ((), (), ((), (), -1))
+        if not norm:
+            return ((), (), ((), (), 0))
+        if _BERT_CUT.search(norm):  # normalization made a space or punctuation: the general path
+            ids, toks, offsets, words, n_splits = self.general(word, 0)
+            return _entry(tuple(ids), tuple(toks), tuple(offsets), tuple(words), n_splits, len(word))
+        tokens = model.tokenize(norm)
+        rel = []
+        for t in tokens:
+            rng = n.original_range(t.offsets[0], t.offsets[1])
+            rel.append(t.offsets if rng is None else rng)
+        return _entry(tuple([t.id for t in tokens]), tuple([t.value for t in tokens]), tuple(rel),
+                      (0,) * len(tokens), 1, len(word))
+
+    # ------------------------------------------------------------------ the general path, per piece
+    def general(self, text: str, shift: int) -> tuple[list[int], list[str], list[tuple[int, int]], list[int], int]:
+        """The reference pipeline on a piece without added tokens (offsets shifted by ``shift``):
+        rows with word ids counted from 0, and the number of splits."""
+        n = NormalizedString(text, None, None, shift)
+        if self.normalizer is not None:
+            self.normalizer.normalize(n)
+        if not n.normalized:
+            return [], [], [], [], 0
+        pts = PreTokenizedString(n)
+        if self.pre_tokenizer is not None:
+            self.pre_tokenizer.pre_tokenize(pts)
+        model = self.model
+        pts.tokenize(lambda piece: model.tokenize(piece.normalized))
+        ids, tokens, offsets, words = pts.rows(None)
+        return ids, tokens, offsets, words, len(pts.splits)  # type: ignore[return-value]
+
+
+def _entry(ids: tuple, values: tuple, rel: tuple, wrel: tuple, n_splits: int, length: int) -> tuple:
+    """A cache entry; the compact form when the word is one token covering all of it."""
+    if n_splits == 1 and len(ids) == 1 and rel[0] == (0, length):
+        return (ids[0], values[0], None)
+    return (ids, values, (rel, wrel, n_splits))
+
+
+class _ByteBPE:
+    """Byte-level BPE straight from a word's UTF-8 bytes, with the model's own merge table.
+
+    Same merges as ``BPE._merge_short`` / ``_merge_heap`` (lowest rank first, leftmost among equals);
+    only for a plain model (no affixes, every byte character in the vocab, one token per id).
+    Returns (ids, token strings, byte offsets), or None to let the model do it (long words).
+    """
+
+    def __init__(self, model: Any, byte_ids: list[int]) -> None:
+        self.merges_get = model._merges.get
+        self.width = model._width
+        self.vocab_r = model._vocab_r
+        self.byte_ids = byte_ids
+        self.vocab = model.vocab
+        self.ignore_merges = bool(model.ignore_merges)
+
+    @classmethod
+    def build(cls, model: Any) -> _ByteBPE | None:
+        if not all(hasattr(model, a) for a in ("_merges", "_width", "_vocab_r", "_plain", "vocab")):
+            return None
+        if not model._plain:
+            return None
+        byte_ids = [model.vocab.get(BYTES_TO_UNICODE[b]) for b in range(256)]
+        if None in byte_ids:
+            return None
+        return cls(model, byte_ids)  # type: ignore[arg-type]
+
+    def tokenize(self, word: str) -> tuple[tuple[int, ...], tuple[str, ...], list[tuple[int, int]]] | None:
+        data = word.encode("utf-8")
+        if len(data) > 40:  # long words: the model's heap loop
+            return None
+        if self.ignore_merges:
+            whole = self.vocab.get(_byte_chars(word))
+            if whole is not None:
+                return (whole,), (self.vocab_r[whole],), [(0, len(data))]
+        ids = list(map(self.byte_ids.__getitem__, data))
+        if len(ids) > 1:
+            get, width, no_merge = self.merges_get, self.width, _NO_MERGE
+            ranks = list(map(get, map(add, map(mul, ids, repeat(width)), ids[1:]), repeat(no_merge)))
+            while True:
+                best = min(ranks)
+                if best == no_merge:
+                    break
+                i = ranks.index(best)
+                ids[i] = new = best & _ID_MASK
+                del ids[i + 1]
+                del ranks[i]
+                if i < len(ranks):
+                    ranks[i] = get(new * width + ids[i + 1], no_merge)
+                elif not ranks:
+                    break
+                if i:
+                    ranks[i - 1] = get(ids[i - 1] * width + new, no_merge)
+        values = tuple(map(self.vocab_r.__getitem__, ids))
+        ends = list(accumulate(map(len, values)))
+        return tuple(ids), values, list(zip([0] + ends[:-1], ends))
+
+
+_ID_MASK = (1 << 32) - 1  # BPE packs a merge as rank << 32 | merged id
+_NO_MERGE = 1 << 64
+
+
+def _byte_chars(word: str) -> str:
+    return "".join([BYTES_TO_UNICODE[b] for b in word.encode("utf-8")])
+
+
+def _utf8_len(c: str) -> int:
+    o = ord(c)
+    return 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+
+
+# ---------------------------------------------------------------------- post-processors
+
+
+def _post_kind(processor: Any) -> tuple:
+    """How ``encode`` applies the post-processor to one sequence: ("none",), ("bytelevel", trim,
+    add_prefix_space), ("template", type id, specials before, specials after) or ("general",)."""
+    from lexica.tokenizers import processors
+
+    if processor is None:
+        return ("none",)
+    if type(processor) is processors.ByteLevel:
+        return ("bytelevel", bool(processor.trim_offsets), bool(processor.add_prefix_space))
+    if type(processor) is processors.TemplateProcessing:
+        template = processor.single
+        seq = [i for i, p in enumerate(template) if p.kind == "Sequence"]
+        if len(seq) != 1:
+            return ("general",)
+
+        def specials(pieces: list[Any]) -> tuple[list[int], list[str], list[int]]:
+            ids: list[int] = []
+            tokens: list[str] = []
+            types: list[int] = []
+            for p in pieces:
+                special = processor.special_tokens[p.id]
+                ids += special.ids
+                tokens += special.tokens
+                types += [p.type_id] * len(special.ids)
+            return ids, tokens, types
+
+        return ("template", template[seq[0]].type_id, specials(template[:seq[0]]), specials(template[seq[0] + 1:]))
+    return ("general",)
+
+
+# ---------------------------------------------------------------------- compiling and the key
+
+
+def _kind(tokenizer: Any) -> str | None:
+    """Which fast path fits this pipeline, or None."""
+    from lexica.tokenizers import normalizers, pre_tokenizers
+    from lexica.tokenizers.models.bpe import BPE
+    from lexica.tokenizers.models.wordpiece import WordPiece
+
+    model, norm, pre = tokenizer.model, tokenizer.normalizer, tokenizer.pre_tokenizer
+    if any(t.normalized for t in tokenizer.added_vocabulary.added_tokens_decoder().values()):
+        return None  # matched on the normalized text: needs the alignments
+    if type(model) is BPE and not model.dropout and norm is None and type(pre) is pre_tokenizers.ByteLevel:
+        return "bytelevel"
+    if (
+        type(model) is WordPiece
+        and (norm is None or type(norm) is normalizers.BertNormalizer)
+        and type(pre) is pre_tokenizers.BertPreTokenizer
+    ):
+        return "bert"
+    return None
+
+
+_STAGE_OPTIONS = {
+    "model": ("dropout", "ignore_merges"),
+    "normalizer": ("clean_text", "handle_chinese_chars", "strip_accents", "lowercase"),
+    "pre_tokenizer": ("add_prefix_space", "use_regex"),
+    "post_processor": ("trim_offsets", "add_prefix_space"),
+    "added_vocabulary": ("_trie", "_ntrie", "encode_special_tokens"),
+}
+
+
+def _key_getter(tokenizer: Any) -> attrgetter:
+    """One ``attrgetter`` reading every stage and every option the compiled path depends on
+    (the attributes behind the ``model`` / ``normalizer`` properties when they exist: cheaper)."""
+    names = []
+    for stage, options in _STAGE_OPTIONS.items():
+        attr = f"_{stage}" if stage in ("model", "normalizer") and hasattr(tokenizer, f"_{stage}") else stage
+        obj = getattr(tokenizer, attr)
+        names.append(attr)
+        names += [f"{attr}.{o}" for o in options if obj is not None and hasattr(obj, o)]
+    return attrgetter(*names)
+
+
+class FastState:
+    """The compiled fast path of one Tokenizer and the key it was compiled for."""
+
+    __slots__ = ("getter", "key", "encoder")
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.getter = _key_getter(tokenizer)
+        self.key = self.getter(tokenizer)
+        self.encoder = compile_fast_encoder(tokenizer)
+
+
+def compile_fast_encoder(tokenizer: Any) -> FastEncoder | None:
+    """A fast encoder for ``tokenizer``'s current pipeline, or None when it has no fast path."""
+    kind = _kind(tokenizer)
+    return None if kind is None else FastEncoder(tokenizer, kind)
+
+
+def _state(tokenizer: Any) -> FastState:
+    state = tokenizer.__dict__.get("_fast_state")
+    if state is not None:
+        try:
+            if state.getter(tokenizer) == state.key:
+                return state
+        except AttributeError:  # a stage was replaced by one of another type
+            pass
+    state = FastState(tokenizer)
+    tokenizer.__dict__["_fast_state"] = state
+    return state
+
+
+def _encoder(tokenizer: Any) -> FastEncoder | None:
+    return _state(tokenizer).encoder
+
+
+def fast_rows(tokenizer: Any, text: str, word_idx: int | None) -> Rows | None:
+    """The rows of ``text`` (ids, tokens, offsets, word ids) as the general pipeline gives them, or
+    None when this pipeline has no fast path. ``text`` has no lone surrogates."""
+    encoder = _encoder(tokenizer)
+    return None if encoder is None else encoder.rows(text, word_idx)
+
+
+def fast_encode(tokenizer: Any, text: str, add_special_tokens: bool) -> Encoding | None:
+    """``tokenizer.encode(text)`` for one sequence, or None when this pipeline has no fast path."""
+    encoder = _encoder(tokenizer)
+    return None if encoder is None else encoder.encode(text, add_special_tokens)
+
+
+def _decode_tables(tokenizer: Any) -> tuple[dict[int, str], dict[int, str]] | None:
+    """id -> token as ``Tokenizer.decode`` looks it up (added tokens first, then the model), and the
+    same without special tokens; None for models whose ``id_to_token`` is not their reversed vocab."""
+    from lexica.tokenizers.models.bpe import BPE
+    from lexica.tokenizers.models.wordpiece import WordPiece
+
+    model, added = tokenizer.model, tokenizer.added_vocabulary
+    if type(model) not in (BPE, WordPiece):
+        return None
+    reverse = getattr(model, "_vocab_r", None)  # what id_to_token reads; a copy is much faster
+    if isinstance(reverse, dict):
+        table = dict(reverse)
+    else:
+        table = {i: model.id_to_token(i) for i in set(model.get_vocab().values())}
+    added_tokens = added.added_tokens_decoder()
+    table.update((i, t.content) for i, t in added_tokens.items())
+    plain = dict(table)
+    for i, t in added_tokens.items():  # drop every id whose token is a special token's text
+        if added.is_special_token(t.content):
+            for j in (i, model.token_to_id(t.content)):
+                if j is not None and table.get(j) == t.content:
+                    plain.pop(j, None)
+    return table, plain
+
+
+def fast_decode(tokenizer: Any, ids: Any, skip_special_tokens: bool) -> str | None:
+    """``tokenizer.decode(ids)`` with the id lookups done by two precomputed tables, or None when
+    the general path must run (ids that are not a list of non-negative ints raise there)."""
+    if type(ids) is not list and type(ids) is not tuple:
+        return None
+    if ids and (not set(map(type, ids)) <= _INT or min(ids) < 0):
+        return None
+    # The tables depend on the model and the added tokens only (a new token rebuilds the tries).
+    model, trie = tokenizer.__dict__.get("_model"), getattr(tokenizer.added_vocabulary, "_trie", None)
+    cached = tokenizer.__dict__.get("_fast_decode")
+    if cached is None or cached[0] is not model or cached[1] is not trie or model is None or trie is None:
+        cached = (model, trie, _decode_tables(tokenizer))
+        tokenizer.__dict__["_fast_decode"] = cached
+    tables = cached[2]
+    if tables is None:
+        return None
+    tokens = list(map(tables[1 if skip_special_tokens else 0].get, ids))
+    if None in tokens:  # unknown ids (and, when skipping, special tokens) are left out
+        tokens = [t for t in tokens if t is not None]
+    decoder = tokenizer.decoder
+    if decoder is None:
+        return " ".join(tokens)
+    if type(decoder) is ByteLevelDecoder:  # the decoder's own fast case, without list copies
+        text = "".join(tokens)
+        if not _NOT_BYTE_LEVEL_LATIN1.search(text):
+            try:
+                return text.translate(_BYTE_LEVEL_TO_LATIN1).encode("latin-1").decode("utf-8", "replace")
+            except UnicodeEncodeError:
+                pass
+    return decoder.decode(tokens)
+
+
+_INT = frozenset({int})
+
+
+# Byte-level characters -> their bytes (as Latin-1 characters); the Latin-1 characters that are
+# not byte-level characters (decoders.ByteLevel decodes text holding them token by token).
+_BYTE_LEVEL_TO_LATIN1 = {ord(char): byte for byte, char in BYTES_TO_UNICODE.items()}
+_NOT_BYTE_LEVEL_LATIN1 = re.compile("[\x00-\x20\x7f-\xa0\xad]")
