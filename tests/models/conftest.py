@@ -125,10 +125,15 @@ def assert_reverse_parity(
         _close(getattr(r, name), getattr(o, name), name)
 
 
+# Captured while this file is being imported: every conftest.py is imported under the name "conftest",
+# so sys.modules["conftest"] later holds whichever conftest pytest imported last.
+_THIS_MODULE = sys.modules[__name__]
+
+
 @pytest.fixture
 def model_helpers() -> types.ModuleType:
     """This module: save_reference_model, padded_batch, assert_parity, assert_reverse_parity, TINY."""
-    return sys.modules[__name__]
+    return _THIS_MODULE
 
 
 # -- encoder heads (BERT, DistilBERT, RoBERTa) -------------------------------------------------------------
