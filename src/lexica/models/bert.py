@@ -28,6 +28,7 @@ from lexica.models.layers import (
     get_activation,
     padding_mask,
     sequence_classification_loss,
+    span_loss,
 )
 from lexica.models.modeling import PreTrainedModel
 from lexica.models.outputs import (
@@ -399,18 +400,6 @@ class BertForTokenClassification(BertPreTrainedModel):
         if labels is not None:
             loss = F.cross_entropy(logits.view(-1, self.config.num_labels), labels.view(-1).to(logits.device))
         return TokenClassifierOutput(loss, logits, out.hidden_states, out.attentions)
-
-
-def span_loss(
-    start_logits: torch.Tensor, end_logits: torch.Tensor,
-    start_positions: torch.Tensor, end_positions: torch.Tensor,
-) -> torch.Tensor:
-    """Mean of start and end cross-entropy; positions outside the sequence are clamped and ignored."""
-    ignored = start_logits.size(1)
-    start = start_positions.reshape(-1).clamp(0, ignored).to(start_logits.device)
-    end = end_positions.reshape(-1).clamp(0, ignored).to(end_logits.device)
-    return (F.cross_entropy(start_logits, start, ignore_index=ignored)
-            + F.cross_entropy(end_logits, end, ignore_index=ignored)) / 2
 
 
 class BertForQuestionAnswering(BertPreTrainedModel):

@@ -32,7 +32,10 @@ from lexica.models.layers import (
     causal_lm_loss,
     check_input_ids,
     get_activation,
+    decoder_attention_mask,
+    last_token_logits,
     sequence_classification_loss,
+    span_loss,
 )
 from lexica.models.modeling import PreTrainedModel
 from lexica.models.outputs import (
@@ -265,7 +268,7 @@ class GPT2Model(GPT2PreTrainedModel):
     ) -> BaseModelOutputWithPast:
         past_length = past_key_values[0][0].shape[2] if past_key_values else 0
         x = self._embed(input_ids, inputs_embeds, token_type_ids, position_ids, past_length)
-        mask = _attention_mask(attention_mask, x.shape[:2], past_length, x.dtype, x.device, output_attentions)
+        mask = decoder_attention_mask(attention_mask, x.shape[:2], past_length, x.dtype, x.device, output_attentions)
         use_cache = self.config.use_cache if use_cache is None else use_cache
         hidden_states: list[torch.Tensor] = []
         attentions: list[torch.Tensor] = []
@@ -314,71 +317,6 @@ class GPT2Model(GPT2PreTrainedModel):
             check_input_ids(token_type_ids, None, "GPT2Model", vocab_size=self.config.vocab_size, name="token_type_ids")
             x = x + self.wte(token_type_ids)  # GPT-2 reuses the token table for segment ids
         return self.drop(x)
-
-
-def _attention_mask(
-    attention_mask: torch.Tensor | None,
-    shape: tuple[int, int],
-    past_length: int,
-    dtype: torch.dtype,
-    device: torch.device,
-    output_attentions: bool,
-) -> torch.Tensor | None:
-    """The mask every layer uses: None (plain causal), or causal + padding as (B, 1, T, S).
-
-    ``attention_mask`` is (B, past + T) with 1 for real tokens. The mask is boolean (True = attend)
-    for SDPA, as transformers passes it: a query row that sees only padding (a left-pad position)
-    then gets a zero attention output. The eager path (``output_attentions``) gets the additive form
-    (0 / dtype-min), where such a row is uniform, again as in transformers.
-    """
-    batch, length = shape
-    total = past_length + length
-    if attention_mask is not None:
-        if attention_mask.dim() != 2 or tuple(attention_mask.shape) != (batch, total):
-            raise InvalidInputError(
-                f"attention_mask: expected shape (batch, past + seq_len) = {(batch, total)}, "
-                f"found {tuple(attention_mask.shape)}"
-            )
-        if bool(attention_mask.bool().all()):
-            attention_mask = None
-    if attention_mask is None and past_length == 0:
-        return None  # SDPA's built-in causal mask (fast path)
-    query_pos = torch.arange(past_length, total, device=device)[:, None]  # (T, 1)
-    keep = (torch.arange(total, device=device)[None, :] <= query_pos)[None, None]  # (1, 1, T, S)
-    if attention_mask is not None:
-        keep = keep & attention_mask.to(device).bool()[:, None, None, :]  # (B, 1, T, S)
-    if not output_attentions:
-        return keep
-    return torch.zeros(keep.shape, dtype=dtype, device=device).masked_fill_(~keep, torch.finfo(dtype).min)
-
-
-def _last_token_logits(logits: torch.Tensor, input_ids: torch.Tensor | None, pad_token_id: int | None) -> torch.Tensor:
-    """Pick each row's logits at its rightmost non-pad token (works for left and right padding)."""
-    batch = logits.shape[0]
-    if pad_token_id is None:
-        if batch != 1:
-            raise InvalidInputError(
-                "sequence classification of a batch needs config.pad_token_id to find each sequence's "
-                f"last token; found pad_token_id=None with batch size {batch}"
-            )
-        return logits[:, -1]
-    if input_ids is None:
-        return logits[:, -1]  # no ids to find padding in: use the last position, as transformers does
-    positions = torch.arange(input_ids.shape[-1], device=logits.device)
-    last = (positions * (input_ids != pad_token_id).to(logits.device)).argmax(-1)  # (B,)
-    return logits[torch.arange(batch, device=logits.device), last]
-
-
-def qa_loss(
-    start_logits: torch.Tensor, end_logits: torch.Tensor, start: torch.Tensor, end: torch.Tensor
-) -> torch.Tensor:
-    """Mean of start and end cross-entropies; positions outside the input are clamped and ignored."""
-    ignored = start_logits.shape[1]
-    start = start.reshape(-1).clamp(0, ignored).to(start_logits.device)
-    end = end.reshape(-1).clamp(0, ignored).to(end_logits.device)
-    loss_start = nn.functional.cross_entropy(start_logits, start, ignore_index=ignored)
-    loss_end = nn.functional.cross_entropy(end_logits, end, ignore_index=ignored)
-    return (loss_start + loss_end) / 2
 
 
 class GPT2LMHeadModel(GPT2PreTrainedModel):
@@ -450,7 +388,7 @@ class GPT2ForSequenceClassification(GPT2PreTrainedModel):
             input_ids, past_key_values, attention_mask, token_type_ids, position_ids, inputs_embeds,
             use_cache, output_attentions, output_hidden_states,
         )
-        logits = _last_token_logits(self.score(out.last_hidden_state), input_ids, self.config.pad_token_id)
+        logits = last_token_logits(self.score(out.last_hidden_state), input_ids, self.config.pad_token_id)
         loss = None
         if labels is not None:
             loss, _ = sequence_classification_loss(logits, labels, self.config.num_labels, self.config.problem_type)
@@ -528,7 +466,7 @@ class GPT2ForQuestionAnswering(GPT2PreTrainedModel):
         start_logits, end_logits = logits[..., 0].contiguous(), logits[..., 1].contiguous()
         loss = None
         if start_positions is not None and end_positions is not None:
-            loss = qa_loss(start_logits, end_logits, start_positions, end_positions)
+            loss = span_loss(start_logits, end_logits, start_positions, end_positions)
         return QuestionAnsweringModelOutput(loss, start_logits, end_logits, out.hidden_states, out.attentions)
 
 

@@ -23,6 +23,10 @@ Public names (shapes use B batch, H heads, T query length, S key length, D head 
   MSE / cross-entropy / BCE chosen as transformers does, without mutating the config.
 - ``causal_lm_loss(logits (B, T, V), labels (B, T), ignore_index=-100)``: next-token loss.
 - ``RMSNorm(hidden_size, eps)``: computed in float32, weight named ``weight``.
+- ``decoder_attention_mask(attention_mask, (B, T), past_length, dtype, device, output_attentions)``:
+  the decoder families' mask (None = SDPA's own causal mask; boolean for SDPA, additive for eager).
+- ``last_token_logits(logits, input_ids, pad_token_id)``: each row's logits at its last non-pad token.
+- ``span_loss(start_logits, end_logits, start_positions, end_positions)``: question-answering loss.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ __all__ = [
     "attention",
     "padding_mask",
     "causal_mask",
+    "decoder_attention_mask",
+    "last_token_logits",
+    "span_loss",
     "check_input_ids",
     "sequence_classification_loss",
     "causal_lm_loss",
@@ -276,3 +283,69 @@ class RMSNorm(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.weight.shape[0]}, eps={self.eps}"
+
+
+# -- shared by the decoder families (GPT-2, Llama) and the span heads ------------------------------------
+def decoder_attention_mask(
+    attention_mask: torch.Tensor | None,
+    shape: tuple[int, int],
+    past_length: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    output_attentions: bool,
+) -> torch.Tensor | None:
+    """The mask every layer uses: None (plain causal), or causal + padding as (B, 1, T, S).
+
+    ``attention_mask`` is (B, past + T) with 1 for real tokens. The mask is boolean (True = attend)
+    for SDPA, as transformers passes it: a query row that sees only padding (a left-pad position)
+    then gets a zero attention output. The eager path (``output_attentions``) gets the additive form
+    (0 / dtype-min), where such a row is uniform, again as in transformers.
+    """
+    batch, length = shape
+    total = past_length + length
+    if attention_mask is not None:
+        if attention_mask.dim() != 2 or tuple(attention_mask.shape) != (batch, total):
+            raise InvalidInputError(
+                f"attention_mask: expected shape (batch, past + seq_len) = {(batch, total)}, "
+                f"found {tuple(attention_mask.shape)}"
+            )
+        if bool(attention_mask.bool().all()):
+            attention_mask = None
+    if attention_mask is None and past_length == 0:
+        return None  # SDPA's built-in causal mask (fast path)
+    query_pos = torch.arange(past_length, total, device=device)[:, None]  # (T, 1)
+    keep = (torch.arange(total, device=device)[None, :] <= query_pos)[None, None]  # (1, 1, T, S)
+    if attention_mask is not None:
+        keep = keep & attention_mask.to(device).bool()[:, None, None, :]  # (B, 1, T, S)
+    if not output_attentions:
+        return keep
+    return torch.zeros(keep.shape, dtype=dtype, device=device).masked_fill_(~keep, torch.finfo(dtype).min)
+
+
+def last_token_logits(logits: torch.Tensor, input_ids: torch.Tensor | None, pad_token_id: int | None) -> torch.Tensor:
+    """Pick each row's logits at its rightmost non-pad token (works for left and right padding)."""
+    batch = logits.shape[0]
+    if pad_token_id is None:
+        if batch != 1:
+            raise InvalidInputError(
+                "sequence classification of a batch needs config.pad_token_id to find each sequence's "
+                f"last token; found pad_token_id=None with batch size {batch}"
+            )
+        return logits[:, -1]
+    if input_ids is None:
+        return logits[:, -1]  # no ids to find padding in: use the last position, as transformers does
+    positions = torch.arange(input_ids.shape[-1], device=logits.device)
+    last = (positions * (input_ids != pad_token_id).to(logits.device)).argmax(-1)  # (B,)
+    return logits[torch.arange(batch, device=logits.device), last]
+
+
+def span_loss(
+    start_logits: torch.Tensor, end_logits: torch.Tensor,
+    start_positions: torch.Tensor, end_positions: torch.Tensor,
+) -> torch.Tensor:
+    """Mean of start and end cross-entropy; positions outside the sequence are clamped and ignored."""
+    ignored = start_logits.size(1)
+    start = start_positions.reshape(-1).clamp(0, ignored).to(start_logits.device)
+    end = end_positions.reshape(-1).clamp(0, ignored).to(end_logits.device)
+    return (F.cross_entropy(start_logits, start, ignore_index=ignored)
+            + F.cross_entropy(end_logits, end, ignore_index=ignored)) / 2
