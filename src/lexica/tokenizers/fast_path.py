@@ -44,12 +44,13 @@ from __future__ import annotations
 
 import logging
 import re
-from itertools import accumulate, chain, repeat
-from operator import add, attrgetter, mul
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any
 
 import regex
 
+from lexica.tokenizers.byte_bpe import ByteBPE, byte_chars
 from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
 from lexica.tokenizers.decoders import ByteLevel as ByteLevelDecoder
 from lexica.tokenizers.encoding import Encoding
@@ -111,8 +112,8 @@ class FastEncoder:
         if kind == "bytelevel":
             self.prefix_space = bool(self.pre_tokenizer.add_prefix_space)
             self.use_regex = bool(self.pre_tokenizer.use_regex)
-            self._bpe = _ByteBPE.build(self.model)
-        else:
+            self._bpe = ByteBPE.build(self.model)
+        elif kind == "bert":
             norm = self.normalizer
             self.clean_text = norm is not None and norm.clean_text
             self.lowercase = norm is not None and norm.lowercase
@@ -315,7 +316,7 @@ class FastEncoder:
         else:
             result = None
         if result is None:  # the model's own tokenize, on the byte-level characters
-            tokens = self.model.tokenize(_byte_chars(word))
+            tokens = self.model.tokenize(byte_chars(word))
             ids = tuple([t.id for t in tokens])
             values = tuple([t.value for t in tokens])
             byte_offsets = [t.offsets for t in tokens]
@@ -378,72 +379,6 @@ def _entry(ids: tuple, values: tuple, rel: tuple, wrel: tuple, n_splits: int, le
     if n_splits == 1 and len(ids) == 1 and rel[0] == (0, length):
         return (ids[0], values[0], None)
     return (ids, values, (rel, wrel, n_splits))
-
-
-class _ByteBPE:
-    """Byte-level BPE straight from a word's UTF-8 bytes, with the model's own merge table.
-
-    Same merges as ``BPE._merge_short`` / ``_merge_heap`` (lowest rank first, leftmost among equals);
-    only for a plain model (no affixes, every byte character in the vocab, one token per id).
-    Returns (ids, token strings, byte offsets), or None to let the model do it (long words).
-    """
-
-    def __init__(self, model: Any, byte_ids: list[int]) -> None:
-        self.merges_get = model._merges.get
-        self.width = model._width
-        self.vocab_r = model._vocab_r
-        self.byte_ids = byte_ids
-        self.vocab = model.vocab
-        self.ignore_merges = bool(model.ignore_merges)
-
-    @classmethod
-    def build(cls, model: Any) -> _ByteBPE | None:
-        if not all(hasattr(model, a) for a in ("_merges", "_width", "_vocab_r", "_plain", "vocab")):
-            return None
-        if not model._plain:
-            return None
-        byte_ids = [model.vocab.get(BYTES_TO_UNICODE[b]) for b in range(256)]
-        if None in byte_ids:
-            return None
-        return cls(model, byte_ids)  # type: ignore[arg-type]
-
-    def tokenize(self, word: str) -> tuple[tuple[int, ...], tuple[str, ...], list[tuple[int, int]]] | None:
-        data = word.encode("utf-8")
-        if len(data) > 40:  # long words: the model's heap loop
-            return None
-        if self.ignore_merges:
-            whole = self.vocab.get(_byte_chars(word))
-            if whole is not None:
-                return (whole,), (self.vocab_r[whole],), [(0, len(data))]
-        ids = list(map(self.byte_ids.__getitem__, data))
-        if len(ids) > 1:
-            get, width, no_merge = self.merges_get, self.width, _NO_MERGE
-            ranks = list(map(get, map(add, map(mul, ids, repeat(width)), ids[1:]), repeat(no_merge)))
-            while True:
-                best = min(ranks)
-                if best == no_merge:
-                    break
-                i = ranks.index(best)
-                ids[i] = new = best & _ID_MASK
-                del ids[i + 1]
-                del ranks[i]
-                if i < len(ranks):
-                    ranks[i] = get(new * width + ids[i + 1], no_merge)
-                elif not ranks:
-                    break
-                if i:
-                    ranks[i - 1] = get(ids[i - 1] * width + new, no_merge)
-        values = tuple(map(self.vocab_r.__getitem__, ids))
-        ends = list(accumulate(map(len, values)))
-        return tuple(ids), values, list(zip([0] + ends[:-1], ends))
-
-
-_ID_MASK = (1 << 32) - 1  # BPE packs a merge as rank << 32 | merged id
-_NO_MERGE = 1 << 64
-
-
-def _byte_chars(word: str) -> str:
-    return "".join([BYTES_TO_UNICODE[b] for b in word.encode("utf-8")])
 
 
 def _utf8_len(c: str) -> int:
@@ -542,7 +477,11 @@ class FastState:
 def compile_fast_encoder(tokenizer: Any) -> FastEncoder | None:
     """A fast encoder for ``tokenizer``'s current pipeline, or None when it has no fast path."""
     kind = _kind(tokenizer)
-    return None if kind is None else FastEncoder(tokenizer, kind)
+    if kind is None:
+        from lexica.tokenizers.fast_unigram import compile_unigram_encoder
+
+        return compile_unigram_encoder(tokenizer)
+    return FastEncoder(tokenizer, kind)
 
 
 def _state(tokenizer: Any) -> FastState:
