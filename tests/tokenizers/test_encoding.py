@@ -270,3 +270,34 @@ def test_old_truncation_json_defaults_direction() -> None:
 def test_bad_params_json_names_the_path(payload: object, cls: type, path: str) -> None:
     with pytest.raises(TokenizerFileError, match=path):
         cls.from_dict(payload)
+
+
+def test_fields_read_as_fresh_lists_and_are_set_by_assignment() -> None:
+    """As in HF: a field reads as a new list; changing that list leaves the encoding alone."""
+    enc = Encoding.from_tokens([5, 6], ["a", "b"], [(0, 1), (2, 3)])
+    ids = enc.ids
+    ids.append(7)
+    assert enc.ids == [5, 6] and type(enc.ids) is list and type(enc.offsets) is list
+    enc.ids = (8, 9)
+    assert enc.ids == [8, 9]
+    enc.sequence_ranges = {1: (0, 2)}
+    ranges = enc.sequence_ranges
+    ranges[0] = (0, 0)
+    assert enc.sequence_ranges == {1: (0, 2)} and enc.token_to_sequence(1) == 1
+
+
+def test_copy_equality_and_pickle_round_trip() -> None:
+    import pickle
+
+    enc = Encoding.from_tokens([5, 6, 7], ["a", "b", "c"], [(0, 1), (2, 3), (3, 4)], [0, 1, 1])
+    enc.set_sequence_id(0)
+    enc.truncate(2, stride=1)
+    assert len(enc.overflowing) == 1
+    clone = enc.copy()
+    assert clone == enc and clone is not enc and clone.overflowing[0] is not enc.overflowing[0]
+    clone.pad(4)
+    assert clone != enc and len(enc) == 2
+    back = pickle.loads(pickle.dumps(enc))
+    assert back == enc and back.overflowing == enc.overflowing
+    with pytest.raises(TypeError):
+        hash(enc)

@@ -20,7 +20,8 @@ HF panics when the stride does not fit the window; we raise ``InvalidInputError`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from lexica.errors import InvalidInputError, TokenizerFileError
@@ -54,23 +55,43 @@ def _check_index(value: object, name: str) -> int:
     return value
 
 
-@dataclass(slots=True, repr=False)
 class Encoding:
-    """One encoded input (or input pair): parallel per-token lists plus overflowing windows.
+    """One encoded input (or input pair): parallel per-token sequences plus overflowing windows.
+
+    Each field reads as a fresh ``list`` (as HF's ``Encoding`` does: changing the list you got does
+    not change the encoding) and is set by assignment. Inside, every field is a tuple: tuples of
+    ints and strings are untracked by Python's cycle collector after their first collection, so
+    thousands of live encodings cost the collector almost nothing (lists are scanned on every full
+    collection; with lists, a third of a big encode run went to the collector).
 
     ``sequence_ranges`` maps a sequence index (0 = first, 1 = pair) to the ``(start, end)`` token
     range it covers; empty means a single sequence covering everything.
     """
 
-    ids: list[int] = field(default_factory=list)
-    type_ids: list[int] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
-    offsets: list[Offsets] = field(default_factory=list)
-    words: list[int | None] = field(default_factory=list)
-    special_tokens_mask: list[int] = field(default_factory=list)
-    attention_mask: list[int] = field(default_factory=list)
-    overflowing: list[Encoding] = field(default_factory=list)
-    sequence_ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
+    __slots__ = ("_ids", "_type_ids", "_tokens", "_offsets", "_words", "_special", "_attention",
+                 "_overflowing", "_ranges")
+
+    def __init__(
+        self,
+        ids: Iterable[int] = (),
+        type_ids: Iterable[int] = (),
+        tokens: Iterable[str] = (),
+        offsets: Iterable[Offsets] = (),
+        words: Iterable[int | None] = (),
+        special_tokens_mask: Iterable[int] = (),
+        attention_mask: Iterable[int] = (),
+        overflowing: Iterable[Encoding] = (),
+        sequence_ranges: dict[int, tuple[int, int]] | None = None,
+    ) -> None:
+        self._ids = tuple(ids)
+        self._type_ids = tuple(type_ids)
+        self._tokens = tuple(tokens)
+        self._offsets = tuple(offsets)
+        self._words = tuple(words)
+        self._special = tuple(special_tokens_mask)
+        self._attention = tuple(attention_mask)
+        self._overflowing = tuple(overflowing)
+        self._ranges = _ranges_tuple(sequence_ranges) if sequence_ranges else ()
 
     @classmethod
     def from_tokens(
@@ -88,49 +109,126 @@ class Encoding:
                 f"Encoding.from_tokens: ids, tokens, offsets and words must have one length, found "
                 f"{n}, {len(tokens)}, {len(offsets)}, {None if words is None else len(words)}"
             )
-        return cls(
-            ids=list(ids),
-            type_ids=[type_id] * n,
-            tokens=list(tokens),
-            offsets=[tuple(o) for o in offsets],
-            words=list(words) if words is not None else [None] * n,
-            special_tokens_mask=[0] * n,
-            attention_mask=[1] * n,
-        )
+        return cls(ids, (type_id,) * n, tokens, [tuple(o) for o in offsets],
+                   words if words is not None else (None,) * n, (0,) * n, (1,) * n)
+
+    # ----- the fields: fresh lists out, anything iterable in --------------------------------
+    @property
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    @ids.setter
+    def ids(self, value: Iterable[int]) -> None:
+        self._ids = tuple(value)
+
+    @property
+    def type_ids(self) -> list[int]:
+        return list(self._type_ids)
+
+    @type_ids.setter
+    def type_ids(self, value: Iterable[int]) -> None:
+        self._type_ids = tuple(value)
+
+    @property
+    def tokens(self) -> list[str]:
+        return list(self._tokens)
+
+    @tokens.setter
+    def tokens(self, value: Iterable[str]) -> None:
+        self._tokens = tuple(value)
+
+    @property
+    def offsets(self) -> list[Offsets]:
+        return list(self._offsets)
+
+    @offsets.setter
+    def offsets(self, value: Iterable[Offsets]) -> None:
+        self._offsets = tuple(value)
+
+    @property
+    def words(self) -> list[int | None]:
+        return list(self._words)
+
+    @words.setter
+    def words(self, value: Iterable[int | None]) -> None:
+        self._words = tuple(value)
+
+    @property
+    def special_tokens_mask(self) -> list[int]:
+        return list(self._special)
+
+    @special_tokens_mask.setter
+    def special_tokens_mask(self, value: Iterable[int]) -> None:
+        self._special = tuple(value)
+
+    @property
+    def attention_mask(self) -> list[int]:
+        return list(self._attention)
+
+    @attention_mask.setter
+    def attention_mask(self, value: Iterable[int]) -> None:
+        self._attention = tuple(value)
+
+    @property
+    def overflowing(self) -> list[Encoding]:
+        return list(self._overflowing)
+
+    @overflowing.setter
+    def overflowing(self, value: Iterable[Encoding]) -> None:
+        self._overflowing = tuple(value)
+
+    @property
+    def sequence_ranges(self) -> dict[int, tuple[int, int]]:
+        return {seq_id: (start, end) for seq_id, start, end in self._ranges}
+
+    @sequence_ranges.setter
+    def sequence_ranges(self, value: dict[int, tuple[int, int]]) -> None:
+        self._ranges = _ranges_tuple(value)
+
+    def _rows(self) -> tuple[tuple, ...]:
+        return (self._ids, self._type_ids, self._tokens, self._offsets, self._words, self._special,
+                self._attention, self._overflowing, self._ranges)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._rows() == other._rows()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __getstate__(self) -> tuple[tuple, ...]:
+        return self._rows()
+
+    def __setstate__(self, state: tuple[tuple, ...]) -> None:
+        (self._ids, self._type_ids, self._tokens, self._offsets, self._words, self._special,
+         self._attention, self._overflowing, self._ranges) = state
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._ids)
 
     def __repr__(self) -> str:
         # Short like HF's; the fields of a long encoding would flood a terminal.
         return (
             f"Encoding(num_tokens={len(self)}, attributes=[ids, type_ids, tokens, offsets, attention_mask, "
-            f"special_tokens_mask, overflowing={len(self.overflowing)}])"
+            f"special_tokens_mask, overflowing={len(self._overflowing)}])"
         )
 
     def copy(self) -> Encoding:
-        """A deep copy (overflowing included). The list items are immutable, so copying the lists
-        is enough; this is much faster than ``copy.deepcopy`` on long encodings."""
-        return Encoding(
-            ids=self.ids[:],
-            type_ids=self.type_ids[:],
-            tokens=self.tokens[:],
-            offsets=self.offsets[:],
-            words=self.words[:],
-            special_tokens_mask=self.special_tokens_mask[:],
-            attention_mask=self.attention_mask[:],
-            overflowing=[o.copy() for o in self.overflowing],
-            sequence_ranges=dict(self.sequence_ranges),
-        )
+        """A deep copy (overflowing included); the field tuples are immutable, so they are shared."""
+        new = Encoding.__new__(Encoding)
+        new.__setstate__(self._rows())
+        if self._overflowing:
+            new._overflowing = tuple(o.copy() for o in self._overflowing)
+        return new
 
     # ----- sequences -------------------------------------------------------------------------
     @property
     def n_sequences(self) -> int:
-        return len(self.sequence_ranges) or 1
+        return len(self._ranges) or 1
 
     @property
     def word_ids(self) -> list[int | None]:
-        return list(self.words)
+        return list(self._words)
 
     @property
     def sequence_ids(self) -> list[int | None]:
@@ -143,41 +241,47 @@ class Encoding:
 
     def set_sequence_id(self, sequence_id: int) -> None:
         """Mark every token as belonging to sequence ``sequence_id``."""
-        self.sequence_ranges[_check_index(sequence_id, "sequence_id")] = (0, len(self))
+        ranges = self.sequence_ranges
+        ranges[_check_index(sequence_id, "sequence_id")] = (0, len(self))
+        self._ranges = _ranges_tuple(ranges)
 
     def _sequence_range(self, sequence_id: int) -> tuple[int, int]:
-        return self.sequence_ranges.get(sequence_id, (0, len(self)))
+        for seq_id, start, end in self._ranges:
+            if seq_id == sequence_id:
+                return (start, end)
+        return (0, len(self))
 
     # ----- char / word / token mappings (HF Python semantics: None when there is no answer) ---
     def token_to_sequence(self, token_index: int) -> int | None:
         token_index = _check_index(token_index, "token_index")
         if token_index > len(self):  # HF compares with `>`, so len(self) itself maps to 0
             return None
-        if not self.sequence_ranges:
+        if not self._ranges:
             return 0
-        for seq_id, (start, end) in self.sequence_ranges.items():
+        for seq_id, start, end in self._ranges:
             if start <= token_index < end:
                 return seq_id
         return None
 
     def token_to_chars(self, token_index: int) -> Offsets | None:
-        if self.token_to_sequence(token_index) is None or token_index >= len(self.offsets):
+        if self.token_to_sequence(token_index) is None or token_index >= len(self._offsets):
             return None
-        return self.offsets[token_index]
+        return self._offsets[token_index]
 
     def token_to_word(self, token_index: int) -> int | None:
-        if self.token_to_sequence(token_index) is None or token_index >= len(self.words):
+        if self.token_to_sequence(token_index) is None or token_index >= len(self._words):
             return None
-        return self.words[token_index]
+        return self._words[token_index]
 
     def word_to_tokens(self, word_index: int, sequence_index: int = 0) -> tuple[int, int] | None:
         word_index = _check_index(word_index, "word_index")
         range_start, range_end = self._sequence_range(_check_index(sequence_index, "sequence_index"))
-        if range_end > len(self.words) or range_start > range_end:
+        words = self._words
+        if range_end > len(words) or range_start > range_end:
             return None
         first = last = None
         for i in range(range_start, range_end):
-            word = self.words[i]
+            word = words[i]
             if word is not None and word > word_index:  # HF stops at the first later word
                 break
             if word == word_index:
@@ -190,15 +294,16 @@ class Encoding:
         if span is None:
             return None
         start, end = span
-        return (self.offsets[start][0], self.offsets[end - 1][1])
+        return (self._offsets[start][0], self._offsets[end - 1][1])
 
     def char_to_token(self, char_pos: int, sequence_index: int = 0) -> int | None:
         char_pos = _check_index(char_pos, "char_pos")
         range_start, range_end = self._sequence_range(_check_index(sequence_index, "sequence_index"))
-        if range_end > len(self.offsets) or range_start > range_end:
+        offsets = self._offsets
+        if range_end > len(offsets) or range_start > range_end:
             return None
         for i in range(range_start, range_end):
-            start, end = self.offsets[i]
+            start, end = offsets[i]
             if start <= char_pos < end:
                 return i
         return None
@@ -211,52 +316,77 @@ class Encoding:
     @staticmethod
     def merge(encodings: Iterable[Encoding], growing_offsets: bool = True) -> Encoding:
         """Concatenate ``encodings`` into a new one (HF's ``Encoding.merge``)."""
+        encodings = list(encodings)
         merged = Encoding()
-        for encoding in encodings:
-            merged.merge_with(encoding, growing_offsets)
+        if any(e._overflowing for e in encodings):  # the cross product: one merge at a time
+            for encoding in encodings:
+                merged.merge_with(encoding, growing_offsets)
+            return merged
+        # No overflowing parts: every field is one concatenation (merge_with in a loop would copy
+        # the growing tuples once per encoding).
+        ranges: dict[int, tuple[int, int]] = {}
+        offsets: list[Offsets] = []
+        shift = 0
+        for e in encodings:
+            for seq_id, start, end in e._ranges:
+                ranges[seq_id] = (start + shift, end + shift)
+            base = offsets[-1][1] if growing_offsets and offsets else 0
+            offsets += [(start + base, end + base) for start, end in e._offsets] if base else e._offsets
+            shift += len(e._ids)
+        join = chain.from_iterable
+        merged._ids = tuple(join(e._ids for e in encodings))
+        merged._type_ids = tuple(join(e._type_ids for e in encodings))
+        merged._tokens = tuple(join(e._tokens for e in encodings))
+        merged._offsets = tuple(offsets)
+        merged._words = tuple(join(e._words for e in encodings))
+        merged._special = tuple(join(e._special for e in encodings))
+        merged._attention = tuple(join(e._attention for e in encodings))
+        merged._ranges = _ranges_tuple(ranges)
         return merged
 
     def merge_with(self, pair: Encoding, growing_offsets: bool = True) -> None:
         """Append ``pair`` in place; overflowing parts combine as a cross product (see module doc)."""
         # `pair` is only read, never changed, so it needs no copy; `combined` is ours to grow.
         overflowings: list[Encoding] = []
-        for own in self.overflowing:
+        for own in self._overflowing:
             combined = own.copy()
             combined.merge_with(pair, growing_offsets)
             overflowings.append(combined)
-            for other in pair.overflowing:
+            for other in pair._overflowing:
                 combined = own.copy()
                 combined.merge_with(other, growing_offsets)
                 overflowings.append(combined)
-        for other in pair.overflowing:
+        for other in pair._overflowing:
             combined = self.copy()
             combined.merge_with(other, growing_offsets)
             overflowings.append(combined)
 
         shift = len(self)
-        for seq_id, (start, end) in pair.sequence_ranges.items():
-            self.sequence_ranges[seq_id] = (start + shift, end + shift)
-        self.ids.extend(pair.ids)
-        self.type_ids.extend(pair.type_ids)
-        self.tokens.extend(pair.tokens)
-        self.words.extend(pair.words)
-        base = self.offsets[-1][1] if growing_offsets and self.offsets else 0
-        self.offsets.extend((start + base, end + base) for start, end in pair.offsets)
-        self.special_tokens_mask.extend(pair.special_tokens_mask)
-        self.attention_mask.extend(pair.attention_mask)
-        self.overflowing = overflowings
+        ranges = self.sequence_ranges
+        for seq_id, start, end in pair._ranges:
+            ranges[seq_id] = (start + shift, end + shift)
+        self._ranges = _ranges_tuple(ranges)
+        self._ids += pair._ids
+        self._type_ids += pair._type_ids
+        self._tokens += pair._tokens
+        self._words += pair._words
+        base = self._offsets[-1][1] if growing_offsets and self._offsets else 0
+        self._offsets += tuple([(start + base, end + base) for start, end in pair._offsets]) if base else pair._offsets
+        self._special += pair._special
+        self._attention += pair._attention
+        self._overflowing = tuple(overflowings)
 
     # ----- truncation and padding ------------------------------------------------------------
     def _slice(self, start: int, stop: int) -> Encoding:
-        return Encoding(
-            ids=self.ids[start:stop],
-            type_ids=self.type_ids[start:stop],
-            tokens=self.tokens[start:stop],
-            offsets=self.offsets[start:stop],
-            words=self.words[start:stop],
-            special_tokens_mask=self.special_tokens_mask[start:stop],
-            attention_mask=self.attention_mask[start:stop],
-        )
+        new = Encoding()
+        new._ids = self._ids[start:stop]
+        new._type_ids = self._type_ids[start:stop]
+        new._tokens = self._tokens[start:stop]
+        new._offsets = self._offsets[start:stop]
+        new._words = self._words[start:stop]
+        new._special = self._special[start:stop]
+        new._attention = self._attention[start:stop]
+        return new
 
     def truncate(self, max_length: int, stride: int = 0, direction: str = "right") -> None:
         """Keep ``max_length`` tokens in place; the rest goes to ``overflowing`` as windows that
@@ -268,10 +398,10 @@ class Encoding:
         if max_length >= n:
             return
         if max_length == 0:
-            whole = Encoding(**{name: getattr(self, name) for name in _FIELDS})
-            for name in _FIELDS:
-                setattr(self, name, type(getattr(self, name))())
-            self.overflowing.append(whole)
+            whole = self.copy()
+            whole._overflowing = self._overflowing  # the previous overflowing stays with the whole
+            self.__setstate__(((),) * 9)
+            self._overflowing = (whole,)
             return
         if stride >= max_length:
             raise InvalidInputError(
@@ -282,9 +412,8 @@ class Encoding:
         parts = _window_ranges(n, max_length, max_length - stride, direction)
         windows = [self._slice(start, stop) for start, stop in parts]
         first = windows[0]
-        first.overflowing = windows[1:]
-        for name in _FIELDS:
-            setattr(self, name, getattr(first, name))
+        first._overflowing = tuple(windows[1:])
+        self.__setstate__(first._rows())
 
     def pad(
         self,
@@ -297,29 +426,31 @@ class Encoding:
         """Pad in place (and every overflowing encoding) up to ``length`` tokens (HF Python order)."""
         length = _check_index(length, "length")
         direction = _check_choice(direction, _DIRECTIONS, "direction")
-        for overflow in self.overflowing:
+        for overflow in self._overflowing:
             overflow.pad(length, direction, pad_id, pad_type_id, pad_token)
         missing = length - len(self)
         if missing <= 0:
             return
-        fills: dict[str, Any] = {
-            "ids": pad_id,
-            "type_ids": pad_type_id,
-            "tokens": pad_token,
-            "words": None,
-            "attention_mask": 0,
-            "special_tokens_mask": 1,
-            "offsets": (0, 0),
-        }
-        for name, value in fills.items():
-            values = getattr(self, name)
-            padding = [value] * missing
-            setattr(self, name, padding + values if direction == "left" else values + padding)
-        if direction == "left":  # the sequences moved right by `missing` tokens
-            self.sequence_ranges = {k: (s + missing, e + missing) for k, (s, e) in self.sequence_ranges.items()}
+        left = direction == "left"
+
+        def padded(values: tuple, fill: Any) -> tuple:
+            padding = (fill,) * missing
+            return padding + values if left else values + padding
+
+        self._ids = padded(self._ids, pad_id)
+        self._type_ids = padded(self._type_ids, pad_type_id)
+        self._tokens = padded(self._tokens, pad_token)
+        self._words = padded(self._words, None)
+        self._attention = padded(self._attention, 0)
+        self._special = padded(self._special, 1)
+        self._offsets = padded(self._offsets, (0, 0))
+        if left:  # the sequences moved right by `missing` tokens
+            self._ranges = tuple((k, s + missing, e + missing) for k, s, e in self._ranges)
 
 
-_FIELDS = tuple(f.name for f in fields(Encoding))
+def _ranges_tuple(ranges: dict[int, tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
+    """``sequence_ranges`` as stored: (sequence id, start, end) triples in the dict's order."""
+    return tuple((seq_id, start, end) for seq_id, (start, end) in ranges.items())
 
 
 def _window_ranges(n: int, max_length: int, step: int, direction: str) -> list[tuple[int, int]]:

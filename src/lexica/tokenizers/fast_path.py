@@ -136,14 +136,14 @@ class FastEncoder:
         post = self.post
         kind = post[0]
         tok = self.tokenizer
+        zeros = (0,) * n
         if kind == "general" or tok.truncation is not None or tok.padding is not None:
-            enc = Encoding(ids=ids, type_ids=[0] * n, tokens=tokens, offsets=offsets, words=words,
-                           special_tokens_mask=[0] * n, attention_mask=[1] * n)
+            enc = Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n)
             return tok.post_process(enc, None, add_special_tokens)
         if kind == "none":
-            return Encoding(ids, [0] * n, tokens, offsets, words, [0] * n, [1] * n)
+            return Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n)
         if kind == "bytelevel":
-            enc = Encoding(ids, [0] * n, tokens, offsets, words, [0] * n, [1] * n, [], {0: (0, n)})
+            enc = Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n, (), {0: (0, n)})
             if post[1]:
                 from lexica.tokenizers.processors import trim_byte_level_offsets
 
@@ -152,16 +152,18 @@ class FastEncoder:
         # a single-sequence template: specials before, the sequence with its type id, specials after
         _, type_id, pre, post_ = post
         if not add_special_tokens or (not pre[0] and not post_[0]):
-            return Encoding(ids, [type_id] * n, tokens, offsets, words, [0] * n, [1] * n, [], {0: (0, n)})
+            return Encoding(ids, (type_id,) * n, tokens, offsets, words, zeros, (1,) * n, (), {0: (0, n)})
         p, s = len(pre[0]), len(post_[0])
+        pre_ids, pre_tokens, pre_types = pre
+        post_ids, post_tokens, post_types = post_
         return Encoding(
-            ids=pre[0] + ids + post_[0],
-            type_ids=pre[2] + [type_id] * n + post_[2],
-            tokens=pre[1] + tokens + post_[1],
+            ids=pre_ids + ids + post_ids,
+            type_ids=pre_types + [type_id] * n + post_types,
+            tokens=pre_tokens + tokens + post_tokens,
             offsets=[(0, 0)] * p + offsets + [(0, 0)] * s,
             words=[None] * p + words + [None] * s,
-            special_tokens_mask=[1] * p + [0] * n + [1] * s,
-            attention_mask=[1] * (p + n + s),
+            special_tokens_mask=(1,) * p + zeros + (1,) * s,
+            attention_mask=(1,) * (p + n + s),
             sequence_ranges={0: (p, p + n)},
         )
 

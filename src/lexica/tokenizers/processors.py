@@ -177,6 +177,7 @@ def trim_byte_level_offsets(encoding: Encoding, add_prefix_space: bool) -> None:
         if trailing > 0 and end >= trailing:
             end = max(end - trailing, start)
         offsets[i] = (start, end)
+    encoding.offsets = offsets  # the property handed out a copy
 
 
 def _count_spaces(chars: Iterable[str]) -> int:
@@ -481,12 +482,9 @@ class TemplateProcessing(_Base):
                 enc = encodings[i]
                 enc.type_ids = [piece.type_id] * len(enc)
                 enc.set_sequence_id(i)
-                # HF clones here; a view that shares the lists is enough because merging only reads
-                # its inputs, and it keeps these type ids if the same sequence appears twice.
-                out.append(
-                    Encoding(enc.ids, enc.type_ids, enc.tokens, enc.offsets, enc.words, enc.special_tokens_mask,
-                             enc.attention_mask, enc.overflowing, dict(enc.sequence_ranges))
-                )
+                # HF clones here (a copy shares the immutable field tuples: cheap); it keeps these
+                # type ids if the same sequence appears twice.
+                out.append(enc.copy())
             elif add_special_tokens:
                 special = self.special_tokens[piece.id]
                 n = len(special.ids)
