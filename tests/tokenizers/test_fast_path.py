@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile import encoding_diff, hf_safe, hostile_strings
+from lexica.errors import InvalidInputError
 from lexica.tokenizers import Tokenizer
 from lexica.tokenizers import fast_path
 from lexica.tokenizers.added_vocab import AddedToken
@@ -217,6 +218,31 @@ def test_truncation_and_padding_use_the_general_post_processing(trio) -> None:
             for tok in (fast, general):
                 tok.no_truncation()
                 tok.no_padding()
+
+
+@pytest.mark.parametrize("strategy", ["longest_first", "only_first", "only_second"])
+def test_truncation_alone_around_the_limit(trio, strategy: str) -> None:
+    """Truncation on, no padding: texts that fit stay on the fast path, longer ones are cut (or
+    refused, only_second) exactly as the general path does; also special tokens over max_length."""
+    texts = ["", "a", "a b", "a b c d", "a b c d e f g h i j k l", "héllo wörld ça va"]
+    for name in ("gpt2", "minilm"):
+        fast, general, _ = trio(name)
+        try:
+            for max_length in (0, 1, 2, 3, 4, 5, 6, 8, 30):
+                for tok in (fast, general):
+                    tok.enable_truncation(max_length, stride=0, strategy=strategy)
+                for text in texts:
+                    for special in (True, False):
+                        try:
+                            want = general.encode(text, add_special_tokens=special)
+                        except InvalidInputError:
+                            with pytest.raises(InvalidInputError):
+                                fast.encode(text, add_special_tokens=special)
+                            continue
+                        assert full_diff(fast.encode(text, add_special_tokens=special), want) is None
+        finally:
+            for tok in (fast, general):
+                tok.no_truncation()
 
 
 def _fresh(trio, name: str) -> tuple[Tokenizer, Tokenizer]:

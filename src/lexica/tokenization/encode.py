@@ -156,7 +156,7 @@ def encodings_to_dict(encodings: list[Encoding], want: Returns) -> tuple[dict[st
     if want.offsets_mapping:
         data["offset_mapping"] = [e.offsets for e in rows]
     if want.length:
-        data["length"] = [len(e.ids) for e in rows]
+        data["length"] = [len(e) for e in rows]
     if want.overflowing_tokens:
         data["overflow_to_sample_mapping"] = sample_of_row
     return data, rows

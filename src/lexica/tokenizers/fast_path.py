@@ -137,7 +137,14 @@ class FastEncoder:
         kind = post[0]
         tok = self.tokenizer
         zeros = (0,) * n
-        if kind == "general" or tok.truncation is not None or tok.padding is not None:
+        general = kind == "general" or tok._padding is not None
+        trunc = tok._truncation
+        if trunc is not None and not general:
+            # Truncation changes nothing when the sequence fits with its special tokens (or when they
+            # alone exceed max_length: HF's unsigned subtraction wraps, see truncate_encodings).
+            n_added = len(post[2][0]) + len(post[3][0]) if kind == "template" and add_special_tokens else 0
+            general = n_added <= trunc.max_length < n + n_added
+        if general:
             enc = Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n)
             return tok.post_process(enc, None, add_special_tokens)
         if kind == "none":

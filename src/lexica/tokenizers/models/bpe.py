@@ -100,7 +100,7 @@ class BPE:
                 f"merges_format: expected one of {list(MERGES_FORMATS)}, found {merges_format!r}"
             )
         self.vocab = dict(vocab or {})
-        self.merges = [tuple(pair) for pair in merges or []]
+        self.merges = tuple([tuple(pair) for pair in merges or []])  # a tuple: the cycle collector skips it
         self.dropout = None if dropout is None else float(dropout)
         self.unk_token = unk_token
         self.continuing_subword_prefix = continuing_subword_prefix
