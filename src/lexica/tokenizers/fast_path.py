@@ -17,8 +17,9 @@ same matches). Each word's result comes from a bounded per-instance cache (two g
 models' ``WordCache``): ``word -> (id, token, None)`` for a one-token word covering the whole word,
 else ``(ids, tokens, (relative offsets, relative word ids, n_splits))``. A miss is computed directly
 when that is trivially exact -- byte-level BPE runs on the word's UTF-8 bytes with the model's merge
-table, BERT normalization of an ASCII word is ``str.lower`` -- else through the normalizer's
-alignments or the general pipeline on the word alone. The post-processor is applied directly for
+table, BERT normalization of an ASCII word is ``str.lower``, of most other words a per-character
+table (``bert_words``) -- else through the normalizer's alignments or the general pipeline on the
+word alone. The post-processor is applied directly for
 no processor, ``ByteLevel`` and single-sequence ``TemplateProcessing``; other processors, and
 truncation or padding, go through ``Tokenizer.post_process``.
 
@@ -50,6 +51,7 @@ from typing import Any
 
 import regex
 
+from lexica.tokenizers.bert_words import bert_chars, bert_word
 from lexica.tokenizers.byte_bpe import ByteBPE, byte_chars
 from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
 from lexica.tokenizers.decoders import ByteLevel as ByteLevelDecoder
@@ -341,9 +343,12 @@ class FastEncoder:
     def _bert_entry(self, word: str) -> tuple:
         model = self.model
         if word.isascii():  # normalizing is lowercasing at most, and the word stays one split
-            tokens = model.tokenize(word.lower() if self.lowercase else word)
-            return _entry(tuple([t.id for t in tokens]), tuple([t.value for t in tokens]),
-                          tuple([t.offsets for t in tokens]), (0,) * len(tokens), 1, len(word))
+            ids, values, rel = model.tokenize_fast(word.lower() if self.lowercase else word)
+            return _entry(ids, values, rel, (0,) * len(ids), 1, len(word))
+        rows = bert_word(word, bert_chars(self.normalizer), model)  # per character: exact, most words
+        if rows is not None:
+            return _entry(rows[0], rows[1], rows[2], (0,) * len(rows[0]), 1, len(word))
+        # Not per character (see bert_words): the normalizer's alignments.
         n = NormalizedString(word)
         if self.normalizer is not None:
             self.normalizer.normalize(n)

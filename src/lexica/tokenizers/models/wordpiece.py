@@ -4,8 +4,12 @@ From the start of the word, take the longest prefix in the vocab; then, from whe
 longest `continuing_subword_prefix + piece` in the vocab; and so on. If some position has no match,
 or the word has more than `max_input_chars_per_word` characters, the whole word is one unk token.
 
-Speed: the longest candidate tried is capped at the longest vocab entry (an exact shortcut: longer
-candidates cannot be in the vocab), and results are kept in a bounded per-instance `WordCache`.
+Speed: `tokenize_fast` (the algorithm; `tokenize` wraps it in a bounded per-instance `WordCache`
+and makes `Token`s) looks the whole word up first, then searches each position from the longest
+candidate down. Exact shortcuts bound the search: no candidate longer than the longest vocab entry
+(for non-ASCII text: the longest entry starting with that character), continuation pieces looked
+up without their prefix in a table built on first use (no string concatenation). The vocab is
+read as it was at the first `tokenize`; changing `vocab` afterwards is not supported.
 
 tokenizer.json object (HF writes the keys in this order, and needs all of them when reading):
 `{"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
@@ -15,6 +19,7 @@ tokenizer.json object (HF writes the keys in this order, and needs all of them w
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from lexica.tokenizers.models.base import (
     DEFAULT_CACHE_CAPACITY,
@@ -61,6 +66,11 @@ class WordPiece:
         # No vocab entry is longer than this, so no longer candidate needs a lookup.
         self._longest = max((len(token) for token in self.vocab), default=0)
         self._cache = WordCache(cache_capacity)
+        # Built on first use by tokenize_fast: continuation piece -> (id, token), its longest key,
+        # and the longest entry / piece per first character.
+        self._pieces: dict[str, tuple[int, str]] | None = None
+        self._longest_piece = 0
+        self._bounds: tuple[dict[str, int], dict[str, int]] = ({}, {})
 
     def __repr__(self) -> str:
         return (
@@ -93,27 +103,76 @@ class WordPiece:
         return tokens
 
     def _split(self, word: str) -> list[Token]:
+        ids, values, offsets = self.tokenize_fast(word)
+        return [_new_token(Token, row) for row in zip(ids, values, offsets)]
+
+    def tokenize_fast(self, word: str) -> tuple[tuple[int, ...], tuple[str, ...], tuple[tuple[int, int], ...]]:
+        """``tokenize(word)`` as three tuples (ids, token strings, offsets), without the cache.
+
+        For callers that keep their own per-word cache (the encode fast path). The search is
+        top-down: the whole word first (one lookup, the common case), then at each position the
+        candidates from the longest a vocab entry can be down to one character. Continuation
+        pieces are looked up without their prefix in ``_pieces`` (no string concatenation).
+        """
         n = len(word)
+        if not n:
+            return (), (), ()
         if n > self.max_input_chars_per_word:
-            return [self._unk(word)]
-        get = self.vocab.get
-        prefix = self.continuing_subword_prefix
-        longest = self._longest
-        out = []
-        start = 0
+            return self._unk_rows(word)
+        vocab = self.vocab
+        token_id = vocab.get(word)
+        if token_id is not None:
+            return (token_id,), (word,), ((0, n),)
+        if self._pieces is None:
+            self._build_pieces()
+        # Non-ASCII text: bound each search by the longest entry starting with that character
+        # (scripts with few multi-character entries then need one or two lookups per piece).
+        bounds = None if word.isascii() else self._bounds
+        get = vocab.get
+        end = min(n - 1, self._longest if bounds is None else bounds[0].get(word[0], 0))
+        while end:
+            token_id = get(word[:end])
+            if token_id is not None:
+                break
+            end -= 1
+        else:
+            return self._unk_rows(word)
+        ids = [token_id]
+        values = [word[:end]]
+        offsets = [(0, end)]
+        get_piece = self._pieces.get
+        longest = self._longest_piece
+        start = end
         while start < n:
-            end = min(n, start + longest)
+            if bounds is not None:
+                longest = bounds[1].get(word[start], 0)
+            end = n if n - start <= longest else start + longest
             while end > start:
-                piece = word[start:end] if start == 0 else prefix + word[start:end]
-                token_id = get(piece)
-                if token_id is not None:
+                hit = get_piece(word[start:end])
+                if hit is not None:
                     break
                 end -= 1
             else:  # nothing matched at `start`: the whole word is unknown
-                return [self._unk(word)]
-            out.append(_new_token(Token, (token_id, piece, (start, end))))
+                return self._unk_rows(word)
+            ids.append(hit[0])
+            values.append(hit[1])
+            offsets.append((start, end))
             start = end
-        return out
+        return tuple(ids), tuple(values), tuple(offsets)
+
+    def _build_pieces(self) -> None:
+        """Continuation tokens by their text after the prefix (piece -> (id, token)), the longest
+        piece, and the longest entry / piece starting with each character."""
+        prefix = self.continuing_subword_prefix
+        cut = len(prefix)
+        pieces = {t[cut:]: (i, t) for t, i in self.vocab.items() if t.startswith(prefix) and len(t) > cut}
+        self._longest_piece = max(map(len, pieces), default=0)
+        self._bounds = (_longest_by_first_char(self.vocab), _longest_by_first_char(pieces))
+        self._pieces = pieces
+
+    def _unk_rows(self, word: str) -> tuple[tuple[int], tuple[str], tuple[tuple[int, int]]]:
+        unk = self._unk(word)
+        return (unk.id,), (unk.value,), (unk.offsets,)
 
     def _unk(self, word: str) -> Token:
         unk = self.vocab.get(self.unk_token)
@@ -162,6 +221,15 @@ class WordPiece:
             ),
             cache_capacity=cache_capacity,
         )
+
+
+def _longest_by_first_char(keys: Iterable[str]) -> dict[str, int]:
+    """First character -> length of the longest key starting with it."""
+    longest: dict[str, int] = {}
+    for key in keys:
+        if key and len(key) > longest.get(key[0], 0):
+            longest[key[0]] = len(key)
+    return longest
 
 
 def read_vocab_txt(path: str | os.PathLike[str]) -> dict[str, int]:
