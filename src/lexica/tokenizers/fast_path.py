@@ -273,8 +273,10 @@ class FastEncoder:
         else:
             if self.clean_text and (
                 "\ufffd" in segment
-                or _REMOVED_SPACE.search(segment)
-                or not segment.translate(_WHITE_SPACE_DELETE).isprintable()
+                # printable text holds no White_Space but " " and nothing clean_text removes
+                or not segment.isprintable() and (
+                    _REMOVED_SPACE.search(segment) or not segment.translate(_WHITE_SPACE_DELETE).isprintable()
+                )
             ):
                 raise _Fallback
             parts = self._split.split(segment)
