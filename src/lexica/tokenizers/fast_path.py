@@ -461,7 +461,7 @@ def _kind(tokenizer: Any) -> str | None:
 _STAGE_OPTIONS = {
     "model": ("dropout", "ignore_merges"),
     "normalizer": ("clean_text", "handle_chinese_chars", "strip_accents", "lowercase"),
-    "pre_tokenizer": ("add_prefix_space", "use_regex"),
+    "pre_tokenizer": ("add_prefix_space", "use_regex", "prepend_scheme", "split", "replacement"),
     "post_processor": ("trim_offsets", "add_prefix_space"),
     "added_vocabulary": ("_trie", "_ntrie", "encode_special_tokens"),
 }

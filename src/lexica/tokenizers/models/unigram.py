@@ -30,7 +30,10 @@ in a bounded `WordCache`, as in BPE. When no piece holds "▁" past its first ch
 load time; true of SentencePiece vocabs) and "▁" is a piece, a word is cut before every "▁": no
 lattice node spans such a cut, so Viterbi runs per "▁"-word, each cached, and gives the full path
 exactly (ties and float rounding included: see `_segmented_tokens`). This matters when Metaspace
-does not split (converted SentencePiece files): a whole paragraph is then one word.
+does not split (converted SentencePiece files): a whole paragraph is then one word. A segment's
+Viterbi (`_best_path`) records the node scores on the way and builds the (id, piece, start, end)
+rows directly unless the path holds unknown nodes; `lexica.tokenizers.fast_unigram` caches these
+per original word, ahead of normalization.
 
 SentencePiece mode (`reserved_ids`, `float32_sums`; set by `lexica.tokenizers.sentencepiece` for
 `.model` files, never read from or written to tokenizer.json): control, unknown, byte and unused
@@ -47,6 +50,7 @@ same parse (`hf_json_float`) and `to_dict` then writes what HF writes after load
 
 from __future__ import annotations
 
+import array
 import heapq
 import itertools
 import math
@@ -220,12 +224,87 @@ class Unigram:
         below |base| + (len + 1) * max |node score|, computed once from each start; the two runs
         decide alike when the smallest margin exceeds 4 * (len + 2) * roundoff * that magnitude,
         taken twice over to spare."""
-        path, margin = self._viterbi_from(word, base)
-        tokens = tuple((t.id, t.value, t.offsets[0], t.offsets[1]) for t in self._to_tokens(word, path))
-        scores = tuple(self._unk_score if node_id == -1 else self._node_score(node_id) for _, node_id in path)
+        ends, ids, scores, margin = self._best_path(word, base)
+        unk_id = self.unk_id
+        if -1 in ids or (unk_id is not None and unk_id in ids):  # unknown runs: fused, maybe bytes
+            found = self._to_tokens(word, list(zip(ends, ids)))
+            tokens = tuple((t.id, t.value, t.offsets[0], t.offsets[1]) for t in found)
+        else:
+            vocab = self.vocab
+            tokens = tuple(zip(ids, [vocab[i][0] for i in ids], [0] + ends[:-1], ends))
         length = len(word)
         limit = margin / (8.0 * (length + 2) * self._roundoff) - 2.0 * (length + 1) * self._max_abs
-        return tokens, scores, math.fsum(scores), limit
+        return tokens, tuple(scores), math.fsum(scores), limit
+
+    def _best_path(self, word: str, base0: float) -> tuple[list[int], list[int], list[float], float]:
+        """`_viterbi_from` with the node scores: (ends, ids, node scores) along the best path and
+        the smallest decision margin. The same comparisons in the same order (see there); float32
+        sums are rounded by storing them in an ``array("f")`` cell, which gives what `_f32` gives
+        (the nearest float32, infinity past the range) in a third of the time."""
+        n = len(word)
+        get = self._table.get
+        no = _NOT_A_PREFIX
+        best = [_NEG_INF] * (n + 1)
+        best[0] = base0
+        starts = [0] * (n + 1)
+        ids = [0] * (n + 1)
+        nodes = [0.0] * (n + 1)
+        unk_score = self._unk_score
+        margin = math.inf
+        f32 = self.float32_sums
+        cell = array.array("f", [0.0])  # storing a float rounds it to float32 (inf past the range, as `_f32`)
+        for i in range(n):
+            base = best[i]
+            j = i + 1
+            single = False
+            while j <= n:
+                entry = get(word[i:j], no)
+                if entry is no:
+                    break
+                if entry is not None:
+                    node = entry[1]
+                    if f32:
+                        cell[0] = base + node
+                        score = cell[0]
+                    else:
+                        score = base + node
+                    gap = score - best[j]  # +inf against an unset entry
+                    if gap > 0.0:
+                        if gap < margin:
+                            margin = gap
+                        best[j] = score
+                        starts[j] = i
+                        ids[j] = entry[0]
+                        nodes[j] = node
+                    elif -gap < margin:
+                        margin = -gap
+                    if j == i + 1:
+                        single = True
+                j += 1
+            if not single:  # no one-character piece here: the unknown node
+                if f32:
+                    cell[0] = base + unk_score
+                    score = cell[0]
+                else:
+                    score = base + unk_score
+                j = i + 1
+                gap = score - best[j]
+                if gap > 0.0:
+                    if gap < margin:
+                        margin = gap
+                    best[j] = score
+                    starts[j] = i
+                    ids[j] = -1
+                    nodes[j] = unk_score
+                elif -gap < margin:
+                    margin = -gap
+        path_ends = []
+        end = n
+        while end > 0:
+            path_ends.append(end)
+            end = starts[end]
+        path_ends.reverse()
+        return path_ends, [ids[e] for e in path_ends], [nodes[e] for e in path_ends], margin
 
     def _node_score(self, node_id: int) -> float:
         return self._table[self.vocab[node_id][0]][1]  # type: ignore[index]
