@@ -283,9 +283,18 @@ VARIANT_IDS = ["bert-cased-strip", "replace-string-long", "precompiled-nfkc-cf",
 
 
 @pytest.mark.parametrize("pair_id", HYPOTHESIS_IDS)
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=hf_agreeing_text())
 def test_hypothesis_parity(pair_id: str, text: str) -> None:
+    assert_parity(pair_id, text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair_id", HYPOTHESIS_IDS)
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hf_agreeing_text())
+def test_hypothesis_parity_2000(pair_id: str, text: str) -> None:
+    """The same with 2,000 texts per normalizer (make test-slow)."""
     assert_parity(pair_id, text)
 
 
