@@ -111,11 +111,17 @@ class FastEncoder:
         self._old: dict[str, tuple] = {}
         self._half = CACHE_CAPACITY // 2
         self.post = _post_kind(tokenizer.post_processor)
+        # Per kind: `_segment` appends one segment's rows, `_compute` makes a missing cache entry
+        # (a subclass for another kind, fast_unigram.UnigramEncoder, defines both as methods).
         if kind == "bytelevel":
+            self._segment = self._bytelevel_segment
+            self._compute = self._bytelevel_entry
             self.prefix_space = bool(self.pre_tokenizer.add_prefix_space)
             self.use_regex = bool(self.pre_tokenizer.use_regex)
             self._bpe = ByteBPE.build(self.model)
         elif kind == "bert":
+            self._segment = self._bert_segment
+            self._compute = self._bert_entry
             norm = self.normalizer
             self.clean_text = norm is not None and norm.clean_text
             self.lowercase = norm is not None and norm.lowercase
@@ -182,7 +188,7 @@ class FastEncoder:
         tokens: list[str] = []
         offsets: list[tuple[int, int]] = []
         words: list[Any] = []
-        segment_rows = self._bytelevel_segment if self.kind == "bytelevel" else self._bert_segment
+        segment_rows = self._segment
         if not any(map(text.__contains__, self.added_firsts)):  # no added token: one segment
             if text:
                 try:
@@ -312,7 +318,7 @@ class FastEncoder:
         """The entry for ``word``: from the old generation, or computed (a miss)."""
         entry = self._young.get(word) or self._old.get(word)
         if entry is None:
-            entry = self._bytelevel_entry(word) if self.kind == "bytelevel" else self._bert_entry(word)
+            entry = self._compute(word)
             if len(word) > MAX_CACHED_CHARS:
                 return entry
         young = self._young

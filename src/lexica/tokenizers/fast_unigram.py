@@ -46,7 +46,7 @@ from typing import Any
 
 import regex
 
-from lexica.tokenizers.fast_path import MAX_CACHED_CHARS, FastEncoder, Rows, _Fallback
+from lexica.tokenizers.fast_path import FastEncoder, _Fallback
 from lexica.tokenizers.models.unigram import _add_chain
 from lexica.tokenizers.normalized import NormalizedString
 from lexica.tokenizers.unicode import WHITE_SPACE
@@ -135,50 +135,6 @@ class UnigramEncoder(FastEncoder):
         self._others = frozenset(others)
         self._to_space = str.maketrans({c: " " for c in others})
 
-    # ------------------------------------------------------------------ rows
-    def rows(self, text: str, word_idx: int | None) -> Rows:
-        """(ids, tokens, offsets, word ids) of one text, as ``PreTokenizedString.rows`` gives them."""
-        ids: list[int] = []
-        tokens: list[str] = []
-        offsets: list[tuple[int, int]] = []
-        words: list[Any] = []
-        segment_rows = self._segment
-        if not any(map(text.__contains__, self.added_firsts)):  # no added token: one segment
-            if text:
-                try:
-                    segment_rows(text, 0, 0, ids, tokens, offsets, words)
-                except _Fallback:
-                    ids, tokens, offsets, words, _ = self.general(text, 0)
-            if word_idx is not None:
-                words = [word_idx] * len(ids)
-            return ids, tokens, offsets, words
-        n_words = 0
-        for token_id, (start, end) in self.added.find_matches(text, False):
-            if start == end:
-                continue
-            if token_id is not None:  # an added token: one split, one token
-                ids.append(token_id)
-                tokens.append(text[start:end])
-                offsets.append((start, end))
-                words.append(n_words)
-                n_words += 1
-                continue
-            segment = text[start:end] if start or end != len(text) else text
-            mark = len(ids)
-            try:
-                n_words = segment_rows(segment, start, n_words, ids, tokens, offsets, words)
-            except _Fallback:
-                g_ids, g_tokens, g_offsets, g_words, n_splits = self.general(segment, start)
-                del ids[mark:], tokens[mark:], offsets[mark:], words[mark:]  # what the fast loop wrote
-                ids += g_ids
-                tokens += g_tokens
-                offsets += g_offsets
-                words.extend([w + n_words for w in g_words])
-                n_words += n_splits
-        if word_idx is not None:
-            words = [word_idx] * len(ids)
-        return ids, tokens, offsets, words
-
     def _segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
                  offsets: list[tuple[int, int]], words: list[Any]) -> int:
         """Append one segment's rows; returns the split count after it."""
@@ -211,7 +167,7 @@ class UnigramEncoder(FastEncoder):
                 first = False
                 if prepended:  # the prepended "▁" shares the first normalized character's alignment
                     if pos == start and not e[7]:
-                        raise _Fallback  # characters removed at the very start: see `_entry`
+                        raise _Fallback  # characters removed at the very start: see `_compute`
                     rel = (e[3],) + rel[1:]
                 if not split:
                     pending.append(e[4])
@@ -242,21 +198,6 @@ class UnigramEncoder(FastEncoder):
             words += [wi] * (len(ids) - mark)
             wi += 1
         return wi
-
-    # ------------------------------------------------------------------ the cache
-    def _cached(self, word: str) -> tuple:
-        """The entry for ``word``: from the old generation, or computed (a miss)."""
-        entry = self._young.get(word) or self._old.get(word)
-        if entry is None:
-            entry = self._entry(word)
-            if len(word) > MAX_CACHED_CHARS:
-                return entry
-        young = self._young
-        if len(young) >= self._half:
-            self._old = young
-            self._young = young = {}
-        young[word] = entry
-        return entry
 
     def _is_separator(self, c: str) -> bool:
         """``c`` becomes one " " aligned to itself, whatever its neighbours (they are words, which
@@ -297,7 +238,7 @@ class UnigramEncoder(FastEncoder):
             return None
         return x, rel
 
-    def _entry(self, word: str) -> tuple:
+    def _compute(self, word: str) -> tuple:
         """(ids, pieces, offsets relative to the word with the "▁" on the space before it, the
         first token's offsets when the "▁" is the prepended one, node scores, their sum, the bound,
         whether the first normalized character comes from the word's first one)."""

@@ -237,8 +237,9 @@ class Unigram:
         return tokens, tuple(scores), math.fsum(scores), limit
 
     def _best_path(self, word: str, base0: float) -> tuple[list[int], list[int], list[float], float]:
-        """`_viterbi_from` with the node scores: (ends, ids, node scores) along the best path and
-        the smallest decision margin. The same comparisons in the same order (see there); float32
+        """`_viterbi` (float64 or float32 sums) started at score `base0`: (ends, ids, node scores)
+        along the best path, and the smallest difference between two finite candidates that
+        decided a `best` entry (the decision margin). The same comparisons in the same order; float32
         sums are rounded by storing them in an ``array("f")`` cell, which gives what `_f32` gives
         (the nearest float32, infinity past the range) in a third of the time."""
         n = len(word)
@@ -308,61 +309,6 @@ class Unigram:
 
     def _node_score(self, node_id: int) -> float:
         return self._table[self.vocab[node_id][0]][1]  # type: ignore[index]
-
-    def _viterbi_from(self, word: str, base0: float) -> tuple[list[tuple[int, int]], float]:
-        """`_viterbi` (float64 or float32 sums) started at score `base0`, with the smallest
-        difference between two finite candidates that decided a `best` entry."""
-        n = len(word)
-        get = self._table.get
-        f32 = self.float32_sums
-        best = [_NEG_INF] * (n + 1)
-        best[0] = base0
-        starts = [0] * (n + 1)
-        ids = [0] * (n + 1)
-        unk_score = self._unk_score
-        margin = math.inf
-        for i in range(n):
-            base = best[i]
-            j = i + 1
-            single = False
-            while j <= n:
-                entry = get(word[i:j], _NOT_A_PREFIX)
-                if entry is _NOT_A_PREFIX:
-                    break
-                if entry is not None:
-                    score = _f32(base + entry[1]) if f32 else base + entry[1]
-                    old = best[j]
-                    gap = score - old  # +inf against an unset entry
-                    if gap > 0.0:
-                        if gap < margin:
-                            margin = gap
-                        best[j] = score
-                        starts[j] = i
-                        ids[j] = entry[0]
-                    elif -gap < margin:
-                        margin = -gap
-                    if j == i + 1:
-                        single = True
-                j += 1
-            if not single:
-                score = _f32(base + unk_score) if f32 else base + unk_score
-                old = best[i + 1]
-                gap = score - old
-                if gap > 0.0:
-                    if gap < margin:
-                        margin = gap
-                    best[i + 1] = score
-                    starts[i + 1] = i
-                    ids[i + 1] = -1
-                elif -gap < margin:
-                    margin = -gap
-        path = []
-        end = n
-        while end > 0:
-            path.append((end, ids[end]))
-            end = starts[end]
-        path.reverse()
-        return path, margin
 
     def _viterbi(self, word: str) -> list[tuple[int, int]]:
         """The best path as (end position, node id) pairs, first to last; id -1 is unknown."""
