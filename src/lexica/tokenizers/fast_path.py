@@ -20,8 +20,8 @@ when that is trivially exact -- byte-level BPE runs on the word's UTF-8 bytes wi
 table, BERT normalization of an ASCII word is ``str.lower``, of most other words a per-character
 table (``bert_words``) -- else through the normalizer's alignments or the general pipeline on the
 word alone. The post-processor is applied directly for
-no processor, ``ByteLevel`` and single-sequence ``TemplateProcessing``; other processors, and
-truncation or padding, go through ``Tokenizer.post_process``.
+no processor, ``ByteLevel`` and single-sequence ``TemplateProcessing``; other processors, padding,
+and truncation that cuts something go through ``Tokenizer.post_process``.
 
 Why per word is exact:
 - byte-level: the GPT-2 regex pieces are the pre-tokenizer's splits; the model sees each alone and
