@@ -289,17 +289,9 @@ class UnigramEncoder(FastEncoder):
 
 def _extends(charsmap: Any, key: bytes) -> bool:
     """Whether a longer charsmap key starts with ``key`` (longest match could cross it)."""
-    units = charsmap.units
     try:
-        unit = units[0]
-        pos = (unit >> 10) << ((unit & (1 << 9)) >> 6)
-        for byte in key:
-            pos ^= byte
-            unit = units[pos]
-            if unit & ((1 << 31) | 0xFF) != byte:
-                return False  # no key starts with ``key``
-            pos ^= (unit >> 10) << ((unit & (1 << 9)) >> 6)
-        return any(pos ^ b < len(units) and units[pos ^ b] & ((1 << 31) | 0xFF) == b for b in range(1, 256))
+        walked = charsmap._walk(key)
+        return walked is not None and bool(charsmap._next_bytes(walked[0]))
     except IndexError:
         return True
 

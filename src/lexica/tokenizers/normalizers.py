@@ -552,25 +552,36 @@ class _CharsMap:
             return False
         return _GRAPHEME.findall("a" + ch + "a") == ["a", ch, "a"]
 
+    def _walk(self, key: bytes) -> tuple[int, int] | None:
+        """Follow ``key`` down the trie: (position, last unit) after it, or None when no key starts
+        with ``key``. A corrupt array raises IndexError; callers decide what that means."""
+        units = self.units
+        unit = units[0]
+        pos = (unit >> 10) << ((unit & (1 << 9)) >> 6)  # offset of the root
+        for byte in key:
+            pos ^= byte
+            unit = units[pos]
+            if unit & ((1 << 31) | 0xFF) != byte:
+                return None
+            pos ^= (unit >> 10) << ((unit & (1 << 9)) >> 6)
+        return pos, unit
+
+    def _next_bytes(self, pos: int) -> list[int]:
+        """The bytes that continue some key from trie position ``pos``."""
+        units = self.units
+        return [b for b in range(1, 256) if pos ^ b < len(units) and units[pos ^ b] & ((1 << 31) | 0xFF) == b]
+
     def _classify_start(self, key: bytes, ch: str) -> bool:
         """Walk the trie over ``key``: True if it leaves the trie (no key starts with it); else
         record ``ch`` in `_starts` when it is no key itself and every next byte is >= 0x80."""
-        units = self.units
         try:
-            unit = units[0]
-            pos = (unit >> 10) << ((unit & (1 << 9)) >> 6)
-            for byte in key:
-                pos ^= byte
-                unit = units[pos]
-                if unit & ((1 << 31) | 0xFF) != byte:
-                    return True
-                pos ^= (unit >> 10) << ((unit & (1 << 9)) >> 6)
+            walked = self._walk(key)
+            if walked is None:
+                return True
+            pos, unit = walked
             if (unit >> 8) & 1:
                 return False  # ``ch`` is a key itself
-            nexts = []
-            for byte in range(1, 256):
-                if pos ^ byte < len(units) and units[pos ^ byte] & ((1 << 31) | 0xFF) == byte:
-                    nexts.append(byte)
+            nexts = self._next_bytes(pos)
         except IndexError:
             return False
         if all(byte >= 0x80 for byte in nexts):
