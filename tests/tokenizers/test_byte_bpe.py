@@ -157,3 +157,80 @@ def test_hypothesis(trios, text: str) -> None:
     words = _GPT2_RE.findall(text)
     for variant in VARIANTS:
         check_words(trios[variant], words)
+
+
+# ------------------------------------------------------------------ ByteBPE.batch (numpy, many words)
+
+
+def _entry(word: str, result) -> tuple:
+    """The fast path's cache entry for ``word`` from ``tokenize``'s result, as the oracle: byte
+    offsets widened to whole characters, the compact form for one token."""
+    ids, values, byte_offsets = result
+    char_of_byte = [i for i, c in enumerate(word) for _ in c.encode("utf-8")]
+    rel = tuple((char_of_byte[s], char_of_byte[e - 1] + 1) for s, e in byte_offsets)
+    if len(ids) == 1:
+        assert rel == ((0, len(word)),)
+        return ids[0], values[0], None
+    return tuple(ids), tuple(values), (rel, (0,) * len(ids), 1)
+
+
+def check_batch(bpe: ByteBPE, words: list[str]) -> None:
+    """``batch`` on all the words at once (each 1 to MAX_BYTES bytes) equals ``tokenize`` word by word."""
+    words = [w for w in words if 0 < len(w.encode("utf-8")) <= byte_bpe.MAX_BYTES]
+    batch = bpe.batch()
+    assert batch is not None
+    got = batch(words) if words else []
+    assert len(got) == len(words)
+    for word, entry in zip(words, got):
+        assert entry == _entry(word, bpe.tokenize(word)), word
+
+
+@pytest.mark.parametrize("variant", ["gpt2", "shifted"])
+def test_batch_hostile_and_every_byte(trios, variant: str) -> None:
+    bpe = trios[variant][0]
+    words = sorted({w for _, text in hostile_strings() for w in _GPT2_RE.findall(hf_safe(text))})
+    words += ["aaaa", " aaaaaaa", "abababab", "\u00e9" * 16, "a" * 64, " " * 64, "\x00", "a\x00b"]
+    for b in range(256):
+        word = chr(b) if b < 0x80 else bytes([0xC0 | b >> 6, 0x80 | b & 0x3F]).decode("utf-8")
+        words += [word, " " + word, word * 3]
+    check_batch(bpe, words)
+    check_batch(bpe, words[:1])  # one word alone
+
+
+def test_batch_needs_a_monotone_table_and_merges() -> None:
+    """None when a merge ranks before a merge that makes one of its inputs (merging all occurrences
+    of a pair at once would then differ), and with ignore_merges (whole-word lookups first)."""
+    vocab = {BYTES_TO_UNICODE[b]: b for b in range(256)}
+    vocab.update({"ab": 256, "abc": 257})
+    assert ByteBPE.build(BPE(vocab, [("a", "b"), ("ab", "c")])).batch() is not None
+    assert ByteBPE.build(BPE(vocab, [("ab", "c"), ("a", "b")])).batch() is None
+    assert ByteBPE.build(BPE(vocab, [("a", "b"), ("ab", "c")], ignore_merges=True)).batch() is None
+
+
+@pytest.mark.parametrize("shift", [0, 5])
+def test_batch_runs_of_one_pair(shift: int) -> None:
+    """A pair of two equal symbols: overlapping matches merge leftmost first, as one at a time."""
+    vocab = {BYTES_TO_UNICODE[b]: b + shift for b in range(256)}
+    vocab.update({"aa": 256 + shift, "aaaa": 257 + shift, "Ġa": 258 + shift, "Ġaa": 259 + shift})
+    merges = [("a", "a"), ("aa", "aa"), ("Ġ", "a"), ("Ġa", "a")]
+    model = BPE(vocab, merges)
+    bpe = ByteBPE.build(model)
+    words = ["a" * k for k in range(1, 20)] + [" " + "a" * k for k in range(1, 12)] + ["abaaab", "aabaa", "baaaa"]
+    check_batch(bpe, words)
+    hf_model = hf.models.BPE(vocab, merges)
+    for word in words:
+        assert bpe.tokenize(word) == _reference(model, byte_chars(word)), word
+        assert [t.id for t in hf_model.tokenize(byte_chars(word))] == list(bpe.tokenize(word)[0]), word
+
+
+@pytest.mark.parametrize("corpus", ["english", "code", "multilingual"])
+def test_batch_corpus_words(trios, corpus: str) -> None:
+    check_batch(trios["gpt2"][0], _corpus_words(corpus))
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(TEXT, max_size=8))
+def test_batch_hypothesis(trios, texts: list[str]) -> None:
+    words = [w for text in texts for w in _GPT2_RE.findall(text)]
+    check_batch(trios["gpt2"][0], words)
+    check_batch(trios["shifted"][0], words)

@@ -338,3 +338,59 @@ def test_decode_bad_ids_still_raise(trio) -> None:
     ids = fast.encode("a not byte-level\n b é\x85 c").ids
     for skip in (True, False):
         assert fast.decode(ids, skip) == general.decode(ids, skip)
+
+
+# ------------------------------------------------------------------ encode_batch's prefetch
+
+
+PREFETCH_TEXTS = [
+    *(text for _, text in hostile_strings()),
+    *TEXTS,
+    " ".join(f"word{i}é" for i in range(40)),  # many new words, some not ASCII
+    "a" * 64 + " " + "b" * 65 + " " + "é" * 16 + " " + "é" * 17,  # around the batch's byte limit
+    "x<|endoftext|>y new words here",  # an added token: this text is left to the per-word path
+    "lone \ud800 surrogate and more new words",
+]
+
+
+@pytest.mark.parametrize("name", ["gpt2", "gpt2_prefix"])
+def test_prefetched_batch_equals_general_and_hf(trio, name: str) -> None:
+    """encode_batch computes a batch's new words together (ByteBPE.batch) before encoding each text:
+    the same Encodings as the general path and HF."""
+    a, b = _fresh(trio, name)
+    ref = trio(name)[2]
+    got = a.encode_batch(PREFETCH_TEXTS)
+    encoder = fast_path._encoder(a)
+    assert callable(encoder._bpe._batch)  # built: prefetch ran (it builds it on first use)
+    for text, x, y, z in zip(PREFETCH_TEXTS, got, b.encode_batch(PREFETCH_TEXTS),
+                             ref.encode_batch([hf_safe(t) for t in PREFETCH_TEXTS]), strict=True):
+        assert full_diff(x, y) is None, text
+        assert encoding_diff(x, z) is None, text
+    pairs = list(zip(PREFETCH_TEXTS, reversed(PREFETCH_TEXTS)))
+    a, _ = _fresh(trio, name)
+    for x, y in zip(a.encode_batch(pairs), b.encode_batch(pairs), strict=True):
+        assert full_diff(x, y) is None
+
+
+def test_prefetch_in_chunks_keeps_the_cache_bounded(trio, monkeypatch) -> None:
+    a, b = _fresh(trio, "gpt2")
+    encoder = fast_path._encoder(a)
+    monkeypatch.setattr(encoder, "_half", 8)  # chunks of 8 words, each in a fresh generation
+    texts = [" ".join(f"w{i}y{j}" for j in range(30)) for i in range(5)]
+    for x, y in zip(a.encode_batch(texts), b.encode_batch(texts), strict=True):
+        assert full_diff(x, y) is None
+    assert len(encoder._young) + len(encoder._old) <= 16
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_TEXTS, min_size=1, max_size=8))
+def test_hypothesis_prefetch(trio, monkeypatch, texts: list[str]) -> None:
+    monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)  # prefetch even a few words
+    for name in ("gpt2", "gpt2_prefix"):
+        fast, general, _ = trio(name)
+        encoder = fast_path._encoder(fast)
+        encoder._young.clear()
+        encoder._old.clear()
+        for x, y in zip(fast.encode_batch(texts), general.encode_batch(texts), strict=True):
+            assert full_diff(x, y) is None, texts

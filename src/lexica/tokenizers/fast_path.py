@@ -52,14 +52,14 @@ from typing import Any
 import regex
 
 from lexica.tokenizers.bert_words import bert_chars, bert_word
-from lexica.tokenizers.byte_bpe import ByteBPE, byte_chars
+from lexica.tokenizers.byte_bpe import MAX_BYTES, ByteBPE, byte_chars
 from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
 from lexica.tokenizers.decoders import ByteLevel as ByteLevelDecoder
 from lexica.tokenizers.encoding import Encoding
 from lexica.tokenizers.normalized import NormalizedString, PreTokenizedString
 from lexica.tokenizers.unicode import WHITE_SPACE
 
-__all__ = ["FastEncoder", "compile_fast_encoder", "fast_decode", "fast_encode", "fast_rows"]
+__all__ = ["FastEncoder", "compile_fast_encoder", "fast_decode", "fast_encode", "fast_prefetch", "fast_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ _BERT_ASCII_SPLIT = re.compile(rf"([^{_S}{_ASCII_PUNCT}]+|[{_ASCII_PUNCT}])")
 _ASCII_REMOVED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REMOVED_SPACE = re.compile(r"[\x0b\x0c\x85]")
 _WHITE_SPACE_DELETE = str.maketrans({c: None for c in WHITE_SPACE})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Prefetched words: at most MAX_BYTES UTF-8 bytes (ASCII, or at most _BATCH_CHARS characters),
+# and only when a batch misses at least _BATCH_MIN words (numpy's fixed costs outweigh fewer).
+_BATCH_CHARS = MAX_BYTES // 4
+_BATCH_MIN = 16
 
 
 class _Fallback(Exception):
@@ -313,6 +318,41 @@ class FastEncoder:
             pos = end
         return wi
 
+    # ------------------------------------------------------------------ a batch's words at once
+    def prefetch(self, texts: list[str]) -> None:
+        """Put the words of ``texts`` that are not cached yet into the cache, computed together
+        (``ByteBPE.batch``: numpy rounds over all of them, about 2.5x cheaper per word than one at a
+        time). Only speed changes: each text's encode then finds its words cached. Texts with added
+        tokens or lone surrogates, and words too long to cache, are left to the per-word path."""
+        if self.kind != "bytelevel" or not self.use_regex or self._bpe is None:
+            return
+        batch = self._bpe.batch()
+        if batch is None:
+            return
+        young, old = self._young, self._old
+        firsts = self.added_firsts
+        prefix = self.prefix_space
+        words: set[str] = set()
+        add = words.update
+        for text in texts:
+            if firsts and any(map(text.__contains__, firsts)):
+                continue
+            if prefix and not text.startswith(" "):
+                text = " " + text
+            if text.isascii():
+                add(_GPT2_ASCII_RE.findall(text))
+            elif not _SURROGATE.search(text):
+                add(_GPT2_RE.findall(text))
+        missing = [w for w in words if w not in young and w not in old
+                   and (len(w) <= _BATCH_CHARS or len(w) <= MAX_BYTES and w.isascii())]
+        if len(missing) < _BATCH_MIN:
+            return
+        for i in range(0, len(missing), self._half):  # each chunk fits in one generation
+            chunk = missing[i:i + self._half]
+            if len(self._young) + len(chunk) > self._half:
+                self._old, self._young = self._young, {}
+            self._young.update(zip(chunk, batch(chunk)))
+
     # ------------------------------------------------------------------ the cache
     def _cached(self, word: str) -> tuple:
         """The entry for ``word``: from the old generation, or computed (a miss)."""
@@ -528,6 +568,14 @@ def fast_rows(tokenizer: Any, text: str, word_idx: int | None) -> Rows | None:
     None when this pipeline has no fast path. ``text`` has no lone surrogates."""
     encoder = _encoder(tokenizer)
     return None if encoder is None else encoder.rows(text, word_idx)
+
+
+def fast_prefetch(tokenizer: Any, texts: list[str]) -> None:
+    """Compute the words of many texts that ``tokenizer``'s fast path has not cached, together
+    (``FastEncoder.prefetch``); a no-op for pipelines without it."""
+    encoder = _encoder(tokenizer)
+    if encoder is not None:
+        encoder.prefetch(texts)
 
 
 def fast_encode(tokenizer: Any, text: str, add_special_tokens: bool) -> Encoding | None:

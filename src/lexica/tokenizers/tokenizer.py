@@ -33,7 +33,7 @@ from typing import Any
 from lexica.errors import InvalidInputError, TokenizerFileError, UnsupportedError
 from lexica.tokenizers.added_vocab import AddedToken, AddedVocabulary
 from lexica.tokenizers.encoding import Encoding, PaddingParams, TruncationParams, pad_encodings, truncate_encodings
-from lexica.tokenizers.fast_path import fast_decode, fast_encode, fast_rows
+from lexica.tokenizers.fast_path import fast_decode, fast_encode, fast_prefetch, fast_rows
 from lexica.tokenizers.processors import default_process
 
 __all__ = ["Tokenizer"]
@@ -234,7 +234,10 @@ class Tokenizer:
     ) -> list[Encoding]:
         """Encode many inputs (a str / word list, or a pair of them); batch padding applies."""
         encodings = []
-        for i, item in enumerate(_check_list(inputs, "inputs")):
+        items = _check_list(inputs, "inputs")
+        if self.use_fast_path and not is_pretokenized:  # the batch's new words, computed together
+            fast_prefetch(self, _batch_texts(items))
+        for i, item in enumerate(items):
             first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
             encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
         if self._padding is not None:
@@ -425,6 +428,17 @@ def _as_added_token(token: Any, special: bool, index: int) -> AddedToken:
             return AddedToken(token.content, token.single_word, token.lstrip, token.rstrip, token.normalized, True)
         return token
     raise InvalidInputError(f"tokens[{index}]: expected a str or AddedToken, found {type(token).__name__}")
+
+
+def _batch_texts(items: list[Any]) -> list[str]:
+    """The strings of a batch's inputs (a str, or a pair of them); anything else is checked later."""
+    texts = []
+    for item in items:
+        if type(item) is str:
+            texts.append(item)
+        elif type(item) in (list, tuple):
+            texts += [t for t in item if type(t) is str]
+    return texts
 
 
 def _check_list(value: Any, name: str) -> list[Any]:
