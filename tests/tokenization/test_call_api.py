@@ -208,6 +208,21 @@ def test_batch_encoding_access_tensors_and_pickle(minilm):
     assert plain_single["length"] == [16] and plain_single["special_tokens_mask"][0] == 1
 
 
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_tensor_rows_are_padded_when_read(minilm, side):
+    """With return_tensors, the arrays are built from the unpadded rows and the rows are padded when
+    first read (by index, .encodings, a mapping method or pickle): the same as without tensors."""
+    options = {"padding": True, "pad_to_multiple_of": 8, "padding_side": side}
+    lists = minilm(BATCH, **options)
+    for read in (lambda out: out.encodings, lambda out: [out[0], out[1]],
+                 lambda out: pickle.loads(pickle.dumps(out)).encodings):
+        out = minilm(BATCH, return_tensors="np", **options)
+        assert out.is_fast and out.tokens(1) == lists.tokens(1)
+        assert [e.ids for e in read(out)] == lists["input_ids"] == out["input_ids"].tolist()
+        assert [e.attention_mask for e in out.encodings] == lists["attention_mask"]
+        assert out.word_ids(1) == lists.word_ids(1)
+
+
 # ---------------------------------------------------------------- pad() for collators
 def test_pad_matches_transformers(minilm, minilm_dir, hf_auto):
     torch = pytest.importorskip("torch")

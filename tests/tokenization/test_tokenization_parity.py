@@ -33,6 +33,13 @@ OPTIONS: list[dict[str, Any]] = [
     {"truncation": "only_second", "max_length": 12},
     {"add_special_tokens": False, "return_token_type_ids": True, "return_attention_mask": False},
     {"max_length": 10, "return_overflowing_tokens": True, "return_offsets_mapping": True, "padding": True},
+    # tensors straight from the unpadded rows (encode.encodings_to_arrays), every field and side
+    {"padding": True, "pad_to_multiple_of": 8, "padding_side": "left", "return_tensors": "np",
+     "return_special_tokens_mask": True, "return_offsets_mapping": True, "return_length": True,
+     "return_token_type_ids": True},
+    {"truncation": True, "max_length": 10, "stride": 2, "return_overflowing_tokens": True, "padding": "max_length",
+     "return_tensors": "pt"},
+    {"padding": "max_length", "max_length": 6, "return_tensors": "pt"},  # ragged: both refuse
 ]
 KINDS = ["single", "batch", "pair", "batch_pairs", "words"]
 

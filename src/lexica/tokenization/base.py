@@ -410,24 +410,31 @@ class PreTrainedTokenizer:
         else:
             self._tokenizer.enable_truncation(strategy.max_length, stride, strategy.truncation, self.truncation_side)
         encodings = self._encode_batch(inputs, add_special_tokens, is_split_into_words)
-        if strategy.padding != "do_not_pad":
-            length = strategy.max_length if strategy.padding == "max_length" else None
-            pad_encodings(encodings, PaddingParams(length, side, pad_to_multiple_of, pad_id,
-                                                   self.pad_token_type_id, self._special["pad_token"]))
         want = enc.Returns(
             "token_type_ids" in self.model_input_names if return_token_type_ids is None else return_token_type_ids,
             "attention_mask" in self.model_input_names if return_attention_mask is None else return_attention_mask,
             return_overflowing_tokens, return_special_tokens_mask, return_offsets_mapping, return_length,
         )
+        if strategy.padding != "do_not_pad":
+            length = strategy.max_length if strategy.padding == "max_length" else None
+            params = PaddingParams(length, side, pad_to_multiple_of, pad_id, self.pad_token_type_id,
+                                   self._special["pad_token"])
+            if return_tensors is not None:  # the padded arrays straight from the unpadded rows
+                arrays = enc.encodings_to_arrays(encodings, want, params)
+                if arrays is not None:
+                    data, rows = arrays
+                    if verbose and strategy.truncation is None:
+                        self._warn_if_too_long(data["input_ids"].shape[1])
+                    return BatchEncoding(data, rows, tensor_type=return_tensors, row_padding=params)
+            pad_encodings(encodings, params)
         data, rows = enc.encodings_to_dict(encodings, want)
         if verbose and strategy.truncation is None:
-            self._warn_if_too_long(data["input_ids"])
+            self._warn_if_too_long(max(map(len, data["input_ids"]), default=0))
         if not is_batched and return_tensors is None and not return_overflowing_tokens:
             data = {k: (v[0] if v and isinstance(v[0], list) else v) for k, v in data.items()}
         return BatchEncoding(data, rows, tensor_type=return_tensors)
 
-    def _warn_if_too_long(self, rows: list[list[int]]) -> None:
-        longest = max((len(r) for r in rows), default=0)
+    def _warn_if_too_long(self, longest: int) -> None:
         if longest > self.model_max_length:
             logger.warning(
                 "Token indices sequence length is longer than the specified maximum sequence length for this "

@@ -22,8 +22,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from lexica.errors import ConfigError, InvalidInputError
-from lexica.tokenizers.encoding import Encoding
+from lexica.tokenizers.encoding import Encoding, PaddingParams, padded_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +161,38 @@ def encodings_to_dict(encodings: list[Encoding], want: Returns) -> tuple[dict[st
         data["length"] = [len(e) for e in rows]
     if want.overflowing_tokens:
         data["overflow_to_sample_mapping"] = sample_of_row
+    return data, rows
+
+
+def encodings_to_arrays(
+    encodings: list[Encoding], want: Returns, params: PaddingParams
+) -> tuple[dict[str, Any], list[Encoding]] | None:
+    """``encodings_to_dict`` after ``pad_encodings(encodings, params)``, as int64 numpy arrays, built
+    from the unpadded encodings (``padded_arrays``; the rows are left unpadded: BatchEncoding pads
+    them when they are first read). None when the rows would not make one array."""
+    rows: list[Encoding] = []
+    sample_of_row: list[int] = []
+    for i, encoding in enumerate(encodings):
+        parts = [encoding, *encoding.overflowing] if want.overflowing_tokens else [encoding]
+        rows.extend(parts)
+        sample_of_row.extend([i] * len(parts))
+    fields = {"input_ids": "ids"}
+    if want.token_type_ids:
+        fields["token_type_ids"] = "type_ids"
+    if want.attention_mask:
+        fields["attention_mask"] = "attention_mask"
+    if want.special_tokens_mask:
+        fields["special_tokens_mask"] = "special_tokens_mask"
+    if want.offsets_mapping:
+        fields["offset_mapping"] = "offsets"
+    arrays = padded_arrays(encodings, rows, params, fields.values())
+    if arrays is None:
+        return None
+    data = {key: arrays[field] for key, field in fields.items()}
+    if want.length:
+        data["length"] = np.full(len(rows), data["input_ids"].shape[1], np.int64)
+    if want.overflowing_tokens:
+        data["overflow_to_sample_mapping"] = np.array(sample_of_row, np.int64)
     return data, rows
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "PaddingParams",
     "truncate_encodings",
     "pad_encodings",
+    "padded_arrays",
 ]
 
 Offsets = tuple[int, int]
@@ -658,3 +659,61 @@ def pad_encodings(encodings: list[Encoding], params: PaddingParams) -> list[Enco
     for encoding in encodings:
         encoding.pad(target, params.direction, params.pad_id, params.pad_type_id, params.pad_token)
     return encodings
+
+
+def padded_arrays(encodings: list[Encoding], rows: list[Encoding], params: PaddingParams,
+                  fields: Iterable[str]) -> dict[str, Any] | None:
+    """What ``pad_encodings(encodings, params)`` and then reading ``fields`` of ``rows`` (the
+    encodings, or with their overflowing ones) give, as int64 numpy arrays of shape (rows, target)
+    -- (rows, target, 2) for ``offsets`` -- built from the unpadded encodings in one pass each,
+    which leaves them unpadded. ``fields``: ids, type_ids, attention_mask, special_tokens_mask,
+    offsets. None when a row is longer than the target (the rows would not make one array), and
+    when the target is 0."""
+    import numpy as np
+
+    if not encodings:
+        return None
+    target = params.length if params.length is not None else max(map(len, encodings))
+    multiple = params.pad_to_multiple_of
+    if multiple and target % multiple:
+        target += multiple - target % multiple
+    lengths = np.fromiter(map(len, rows), np.intp, len(rows))
+    if lengths.max() > target or target == 0:  # (empty rows: lists give offsets of shape (rows, 0))
+        return None
+    columns = np.arange(target)
+    if params.direction == "left":
+        mask = columns >= (target - lengths)[:, None]
+    else:
+        mask = columns < lengths[:, None]
+    total = int(lengths.sum())
+    shape = (len(rows), target)
+
+    def fill(values: Iterable[int], pad: int) -> Any:
+        out = np.full(shape, pad, np.int64)
+        out[mask] = np.fromiter(values, np.int64, total)
+        return out
+
+    arrays: dict[str, Any] = {}
+    for field in fields:
+        if field == "ids":
+            arrays[field] = fill(chain.from_iterable(e._ids for e in rows), params.pad_id)
+        elif field == "type_ids":
+            if params.pad_type_id == 0 and not any(map(any, (e._type_ids for e in rows))):
+                arrays[field] = np.zeros(shape, np.int64)
+            else:
+                arrays[field] = fill(chain.from_iterable(e._type_ids for e in rows), params.pad_type_id)
+        elif field == "attention_mask":
+            if any(0 in e._attention for e in rows):
+                arrays[field] = fill(chain.from_iterable(e._attention for e in rows), 0)
+            else:
+                arrays[field] = mask.astype(np.int64)
+        elif field == "special_tokens_mask":
+            arrays[field] = fill(chain.from_iterable(e._special for e in rows), 1)
+        elif field == "offsets":
+            out = np.zeros((*shape, 2), np.int64)
+            flat = chain.from_iterable(chain.from_iterable(e._offsets for e in rows))
+            out[mask] = np.fromiter(flat, np.int64, 2 * total).reshape(total, 2)
+            arrays[field] = out
+        else:
+            raise ValueError(f"padded_arrays: unknown field {field!r}")
+    return arrays
