@@ -22,8 +22,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from lexica.errors import ConfigError, InvalidInputError
 from lexica.tokenizers.encoding import Encoding, PaddingParams, padded_arrays
 
@@ -170,6 +168,8 @@ def encodings_to_arrays(
     """``encodings_to_dict`` after ``pad_encodings(encodings, params)``, as int64 numpy arrays, built
     from the unpadded encodings (``padded_arrays``; the rows are left unpadded: BatchEncoding pads
     them when they are first read). None when the rows would not make one array."""
+    import numpy as np
+
     rows: list[Encoding] = []
     sample_of_row: list[int] = []
     for i, encoding in enumerate(encodings):

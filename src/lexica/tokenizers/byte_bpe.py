@@ -34,11 +34,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import accumulate, repeat
 from operator import add, mul
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["ByteBPE", "byte_chars"]
 
@@ -172,6 +173,8 @@ _INF = 1 << 62  # no merge (larger than any packed merge)
 
 def _compile_batch(model: Any, byte_ids: list[int]) -> Callable[[list[str]], list[tuple]] | None:
     """``ByteBPE.batch``: numpy rounds over all words at once (see the module docstring)."""
+    import numpy as np  # here: importing the tokenizers does not import numpy
+
     if model.ignore_merges:
         return None
     merges, width = model._merges, model._width
@@ -266,6 +269,8 @@ def _compile_batch(model: Any, byte_ids: list[int]) -> Callable[[list[str]], lis
 def _entries(n_words: int, blob: np.ndarray, bases: np.ndarray,
              done: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], vocab_r: dict[int, str]) -> list[tuple]:
     """Cache entries from the finished words' symbols (each word's followed by its sentinel)."""
+    import numpy as np
+
     tok = np.concatenate([d[0] for d in done])
     starts = np.concatenate([d[1] for d in done])
     spans = np.concatenate([d[2] for d in done])

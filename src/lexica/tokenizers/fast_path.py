@@ -89,7 +89,7 @@ _ASCII_REMOVED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REMOVED_SPACE = re.compile(r"[\x0b\x0c\x85]")
 _WHITE_SPACE_DELETE = str.maketrans({c: None for c in WHITE_SPACE})
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Prefetched words: at most MAX_BYTES UTF-8 bytes (ASCII, or at most _BATCH_CHARS characters),
+# Prefetched words: at most MAX_BYTES UTF-8 bytes (no need to count them up to _BATCH_CHARS characters),
 # and only when a batch misses at least _BATCH_MIN words (numpy's fixed costs outweigh fewer).
 _BATCH_CHARS = MAX_BYTES // 4
 _BATCH_MIN = 16
@@ -114,6 +114,7 @@ class FastEncoder:
         self.added_firsts = sorted({c[0] for c in contents if c})
         self._young: dict[str, tuple] = {}
         self._old: dict[str, tuple] = {}
+        self._stash: dict[str, list[str]] | None = None  # see prefetch
         self._half = CACHE_CAPACITY // 2
         self.post = _post_kind(tokenizer.post_processor)
         # Per kind: `_segment` appends one segment's rows, `_compute` makes a missing cache entry
@@ -234,11 +235,15 @@ class FastEncoder:
     def _bytelevel_segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
                            offsets: list[tuple[int, int]], words: list[Any]) -> int:
         """Append one segment's rows; returns the split count after it."""
+        stash = self._stash  # the words of an encode_batch's texts, split by prefetch
+        pieces = stash.get(segment) if stash else None
         shifted = self.prefix_space and not segment.startswith(" ")
         if shifted:  # the prepended space aligns with the first character
             segment = " " + segment
             start -= 1
-        if not self.use_regex:
+        if pieces is not None:
+            pass
+        elif not self.use_regex:
             pieces = [segment]
         elif segment.isascii():
             pieces = _GPT2_ASCII_RE.findall(segment)
@@ -322,8 +327,9 @@ class FastEncoder:
     def prefetch(self, texts: list[str]) -> None:
         """Put the words of ``texts`` that are not cached yet into the cache, computed together
         (``ByteBPE.batch``: numpy rounds over all of them, about 2.5x cheaper per word than one at a
-        time). Only speed changes: each text's encode then finds its words cached. Texts with added
-        tokens or lone surrogates, and words too long to cache, are left to the per-word path."""
+        time), and keep each text's words for its encode (``_stash``, until ``release``). Only speed
+        changes: each text's encode then finds its words cached and split. Texts with added tokens
+        or lone surrogates, and words over MAX_BYTES bytes, are left to the per-word path."""
         if self.kind != "bytelevel" or not self.use_regex or self._bpe is None:
             return
         batch = self._bpe.batch()
@@ -334,17 +340,23 @@ class FastEncoder:
         prefix = self.prefix_space
         words: set[str] = set()
         add = words.update
+        self._stash = stash = {}
         for text in texts:
             if firsts and any(map(text.__contains__, firsts)):
                 continue
-            if prefix and not text.startswith(" "):
-                text = " " + text
-            if text.isascii():
-                add(_GPT2_ASCII_RE.findall(text))
-            elif not _SURROGATE.search(text):
-                add(_GPT2_RE.findall(text))
+            segment = " " + text if prefix and not text.startswith(" ") else text
+            if segment.isascii():
+                pieces = _GPT2_ASCII_RE.findall(segment)
+            elif not _SURROGATE.search(segment):
+                pieces = _GPT2_RE.findall(segment)
+                if sum(map(len, pieces)) != len(segment):
+                    continue
+            else:
+                continue
+            add(pieces)
+            stash[text] = pieces
         missing = [w for w in words if w not in young and w not in old
-                   and (len(w) <= _BATCH_CHARS or len(w) <= MAX_BYTES and w.isascii())]
+                   and (len(w) <= _BATCH_CHARS or len(w) <= MAX_BYTES and len(w.encode()) <= MAX_BYTES)]
         if len(missing) < _BATCH_MIN:
             return
         for i in range(0, len(missing), self._half):  # each chunk fits in one generation
@@ -352,6 +364,10 @@ class FastEncoder:
             if len(self._young) + len(chunk) > self._half:
                 self._old, self._young = self._young, {}
             self._young.update(zip(chunk, batch(chunk)))
+
+    def release(self) -> None:
+        """Drop the words ``prefetch`` kept for the batch's texts."""
+        self._stash = None
 
     # ------------------------------------------------------------------ the cache
     def _cached(self, word: str) -> tuple:
@@ -570,12 +586,14 @@ def fast_rows(tokenizer: Any, text: str, word_idx: int | None) -> Rows | None:
     return None if encoder is None else encoder.rows(text, word_idx)
 
 
-def fast_prefetch(tokenizer: Any, texts: list[str]) -> None:
+def fast_prefetch(tokenizer: Any, texts: list[str]) -> FastEncoder | None:
     """Compute the words of many texts that ``tokenizer``'s fast path has not cached, together
-    (``FastEncoder.prefetch``); a no-op for pipelines without it."""
+    (``FastEncoder.prefetch``); returns the encoder to ``release`` after the batch, or None for
+    pipelines without a fast path."""
     encoder = _encoder(tokenizer)
     if encoder is not None:
         encoder.prefetch(texts)
+    return encoder
 
 
 def fast_encode(tokenizer: Any, text: str, add_special_tokens: bool) -> Encoding | None:

@@ -235,11 +235,15 @@ class Tokenizer:
         """Encode many inputs (a str / word list, or a pair of them); batch padding applies."""
         encodings = []
         items = _check_list(inputs, "inputs")
-        if self.use_fast_path and not is_pretokenized:  # the batch's new words, computed together
-            fast_prefetch(self, _batch_texts(items))
-        for i, item in enumerate(items):
-            first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
-            encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
+        # The batch's new words, computed together, and its texts split once (fast_path.py).
+        encoder = fast_prefetch(self, _batch_texts(items)) if self.use_fast_path and not is_pretokenized else None
+        try:
+            for i, item in enumerate(items):
+                first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
+                encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
+        finally:
+            if encoder is not None:
+                encoder.release()
         if self._padding is not None:
             pad_encodings(encodings, self._padding)
         return encodings
