@@ -33,6 +33,7 @@ from lexica.tokenizers.pre_tokenizers import Metaspace
 from lexica.tokenizers.pre_tokenizers import Sequence as PreSequence
 from lexica.tokenizers.sentencepiece import tokenizer_from_model_file
 from lexica.tokenizers.tokenizer import Tokenizer
+from lexica.tokenizers.unigram_batch import MAX_CHARS, best_paths
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # tests/tokenizers: hostile.py
 from hostile import encoding_diff, hf_safe, hostile_strings  # noqa: E402
@@ -279,3 +280,86 @@ def test_bench_corpora_full(name: str, corpus: str) -> None:
     trio(name)
     for doc in _corpus_sample(corpus, 600 if corpus == "code" else 3000):
         check(name, doc)
+
+
+# ---------------------------------------------------------------------- encode_batch's prefetch
+
+
+def _tie_model() -> Tokenizer:
+    vocab = [("<unk>", 0.0), ("\u2581", -1.0), ("a", -2.0), ("b", -2.0), ("ab", -4.0), ("\u2581a", -3.0),
+             ("\u2581ab", -5.0), ("\u2581b", -3.0), ("c", -1e-9), ("aa", -4.0), ("aaa", -6.0)]
+    model = {"type": "Unigram", "unk_id": 0, "vocab": [list(v) for v in vocab], "byte_fallback": False}
+    return Tokenizer.from_str(json.dumps({"version": "1.0", "model": model}))
+
+
+def check_paths(model, words: list[str]) -> None:
+    """unigram_batch.best_paths equals the model's _best_path (ends, ids, node scores, margin)."""
+    words = [w for w in words if 0 < len(w) <= MAX_CHARS]
+    got = best_paths(model, words)
+    assert len(got) == len(words)
+    for word, path in zip(words, got):
+        assert tuple(path) == tuple(model._best_path(word, 0.0)), word
+
+
+@pytest.mark.parametrize("name", NAMES + ["bench-spm", "bench-model"])
+def test_best_paths_equal_the_model(name: str) -> None:
+    model = trio(name)[0].model
+    words = {"\u2581" + w for _, text in hostile_strings() for w in hf_safe(text).split()}
+    words |= {w for _, text in hostile_strings() for w in hf_safe(text).split(" ")}
+    words |= {"\u2581", "a", "\u2581" * 3, "x" * MAX_CHARS, "\u2581" + "é" * 40, "\x00a\x00"}
+    check_paths(model, sorted(words))
+    check_paths(model, ["\u2581hello"])  # one word alone
+    if name.startswith("bench"):
+        for corpus in ("english", "multilingual"):
+            check_paths(model, sorted({"\u2581" + w for d in _corpus_sample(corpus, 400) for w in d.split()}))
+
+
+def test_best_paths_ties_and_runs() -> None:
+    """Exact ties (first candidate by start wins, margin 0) and runs that several pieces cover."""
+    model = _tie_model().model
+    words = ["ab", "\u2581ab", "aaaa", "aaaaaaa", "\u2581aab", "ba", "abcab", "zz", "\u2581", "c" * 30]
+    check_paths(model, words)
+    assert best_paths(model, []) == []
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(texts(), max_size=6))
+def test_hypothesis_best_paths(batch: list[str]) -> None:
+    words = ["\u2581" + w for text in batch for w in text.split()] + [w for text in batch for w in text.split(" ")]
+    for name in ("spm", "model"):
+        check_paths(trio(name)[0].model, words)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_prefetched_batch_equals_general(name: str, monkeypatch) -> None:
+    """encode_batch computes the batch's new words together first: same Encodings as the general
+    path (and the reference, where it applies)."""
+    monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)
+    fast, general, ref = trio(name)
+    encoder = fast_path._encoder(fast)
+    batch = [text for _, text in hostile_strings()] + ["Hello world, tokenization café 日本語", "a b  c\td\u3000e"]
+    for texts_ in (batch, batch[::-1][:5]):
+        encoder._young.clear()
+        encoder._old.clear()
+        for text, x, y in zip(texts_, fast.encode_batch(texts_), general.encode_batch(texts_), strict=True):
+            for field in FIELDS:
+                assert getattr(x, field) == getattr(y, field), (name, text, field)
+    encoder._young.clear()
+    encoder._old.clear()
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(texts(), min_size=1, max_size=6))
+def test_hypothesis_prefetch(batch: list[str]) -> None:
+    old_min = fast_path._BATCH_MIN
+    fast_path._BATCH_MIN = 1
+    try:
+        for name in ("spm", "t5", "model"):
+            fast, general, _ = trio(name)
+            encoder = fast_path._encoder(fast)
+            encoder._young.clear()
+            encoder._old.clear()
+            for x, y in zip(fast.encode_batch(batch), general.encode_batch(batch), strict=True):
+                assert (x.ids, x.tokens, x.offsets, x.words) == (y.ids, y.tokens, y.offsets, y.words), (name, batch)
+    finally:
+        fast_path._BATCH_MIN = old_min
