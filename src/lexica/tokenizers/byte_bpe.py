@@ -277,13 +277,15 @@ def _entries(n_words: int, blob: np.ndarray, bases: np.ndarray,
     order = np.concatenate([d[3] for d in done])
     counts = spans - 1  # tokens per word
     first = np.cumsum(spans) - spans
-    out: list[Any] = [None] * n_words
+    out = np.empty(n_words, object)  # entries in the words' order (object arrays: no loop in Python)
     one = counts == 1
     ids = tok[first[one]].tolist()
-    for k, entry in zip(order[one].tolist(), zip(ids, map(vocab_r.__getitem__, ids), repeat(None))):
-        out[k] = entry
+    out[order[one]] = np.fromiter(zip(ids, map(vocab_r.__getitem__, ids), repeat(None)), object, len(ids))
     several = ~one
     if several.any():
+        # The tokens of the words of several tokens (no sentinels), word after word.
+        of_several = np.repeat(several, spans)
+        of_several[first + spans - 1] = False
         # Byte ranges widened to whole characters: offsets count characters from the word's start.
         char_of = np.cumsum((blob & 0xC0) != 0x80) - 1  # a sentinel counts as one character
         word_of = np.repeat(np.arange(len(spans)), spans)
@@ -291,14 +293,21 @@ def _entries(n_words: int, blob: np.ndarray, bases: np.ndarray,
         next_start = np.empty_like(starts)
         next_start[:-1] = starts[1:]
         next_start[-1] = starts[-1] + 1
-        begin = (char_of[starts] - base).tolist()
-        end = (char_of[next_start - 1] + 1 - base).tolist()
-        ids_list = tok.tolist()
-        for k, f, c in zip(order[several].tolist(), first[several].tolist(), counts[several].tolist()):
-            g = f + c
-            ids = tuple(ids_list[f:g])
-            out[k] = (ids, tuple(map(vocab_r.__getitem__, ids)), (tuple(zip(begin[f:g], end[f:g])), (0,) * c, 1))
-    return out
+        begin = (char_of[starts] - base)[of_several].tolist()
+        end = (char_of[next_start - 1] + 1 - base)[of_several].tolist()
+        ids_list = tok[of_several].tolist()
+        values = list(map(vocab_r.__getitem__, ids_list))
+        pairs = list(zip(begin, end))
+        sizes = counts[several].tolist()
+        zeros = [(0,) * c for c in range(max(sizes) + 1)]
+        entries = []
+        a = 0
+        for c in sizes:
+            b = a + c
+            entries.append((tuple(ids_list[a:b]), tuple(values[a:b]), (tuple(pairs[a:b]), zeros[c], 1)))
+            a = b
+        out[order[several]] = np.fromiter(entries, object, len(entries))
+    return out.tolist()
 
 
 # Latin-1 characters (bytes decoded as Latin-1) -> byte-level characters.
