@@ -36,6 +36,10 @@ Why per word is exact:
   that clean_text *removes* (so that its neighbours would join: NUL, U+000B, U+000C, U+0085, U+FFFD,
   other C* characters), or with a single character that is no boundary, takes the general path.
 
+``Tokenizer.encode_batch`` calls ``prefetch`` first: the words of the batch that are not cached yet
+are computed together (byte-level BPE: ``ByteBPE.batch``; Unigram: ``unigram_batch.best_paths``)
+and put into the cache, and each text's split words are kept for its encode. Only speed changes.
+
 The fast path is compiled again whenever the pipeline changes: ``FastState`` keeps a tuple of the
 stages' identities and options (read by one ``attrgetter`` call) and rebuilds on any difference.
 tests/tokenizers/test_fast_path.py compares every field with the general path and with HF.
