@@ -68,8 +68,8 @@ class ByteBPE:
         self._batch: Any = False  # not built yet
 
     def batch(self) -> Callable[[list[str]], list[tuple]] | None:
-        """The batch tokenizer (built on first use), or None when the merge table is not monotone or
-        the model ignores merges. It takes words of 1 to ``MAX_BYTES`` UTF-8 bytes and returns, per
+        """The batch tokenizer (built on first use), or None when the merge table is not monotone,
+        the model ignores merges, or ids reach 2**20 (the packed keys would overflow). It takes words of 1 to ``MAX_BYTES`` UTF-8 bytes and returns, per
         word, the encode fast path's cache entry: ``(id, token, None)`` for one token, else ``(ids,
         tokens, (character offsets, (0,) * len(ids), 1))``."""
         if self._batch is False:
@@ -175,9 +175,9 @@ def _compile_batch(model: Any, byte_ids: list[int]) -> Callable[[list[str]], lis
     """``ByteBPE.batch``: numpy rounds over all words at once (see the module docstring)."""
     import numpy as np  # here: importing the tokenizers does not import numpy
 
-    if model.ignore_merges:
-        return None
     merges, width = model._merges, model._width
+    if model.ignore_merges or width >= 1 << 20:  # (sentinel * width + id must fit in an int64)
+        return None
     n_merges = len(merges)
     keys = np.fromiter(merges.keys(), np.int64, n_merges)
     packed = np.fromiter(merges.values(), np.int64, n_merges)
