@@ -138,14 +138,20 @@ class Returns:
     length: bool
 
 
-def encodings_to_dict(encodings: list[Encoding], want: Returns) -> tuple[dict[str, list[Any]], list[Encoding]]:
-    """The BatchEncoding fields, row per encoding (overflowing windows become extra rows)."""
+def _rows(encodings: list[Encoding], overflowing: bool) -> tuple[list[Encoding], list[int]]:
+    """The output rows (each encoding, then its overflowing windows when asked) and the sample of each."""
     rows: list[Encoding] = []
     sample_of_row: list[int] = []
     for i, encoding in enumerate(encodings):
-        parts = [encoding, *encoding.overflowing] if want.overflowing_tokens else [encoding]
+        parts = [encoding, *encoding.overflowing] if overflowing else [encoding]
         rows.extend(parts)
         sample_of_row.extend([i] * len(parts))
+    return rows, sample_of_row
+
+
+def encodings_to_dict(encodings: list[Encoding], want: Returns) -> tuple[dict[str, list[Any]], list[Encoding]]:
+    """The BatchEncoding fields, row per encoding (overflowing windows become extra rows)."""
+    rows, sample_of_row = _rows(encodings, want.overflowing_tokens)
     data: dict[str, list[Any]] = {"input_ids": [e.ids for e in rows]}
     if want.token_type_ids:
         data["token_type_ids"] = [e.type_ids for e in rows]
@@ -170,12 +176,7 @@ def encodings_to_arrays(
     them when they are first read). None when the rows would not make one array."""
     import numpy as np
 
-    rows: list[Encoding] = []
-    sample_of_row: list[int] = []
-    for i, encoding in enumerate(encodings):
-        parts = [encoding, *encoding.overflowing] if want.overflowing_tokens else [encoding]
-        rows.extend(parts)
-        sample_of_row.extend([i] * len(parts))
+    rows, sample_of_row = _rows(encodings, want.overflowing_tokens)
     fields = {"input_ids": "ids"}
     if want.token_type_ids:
         fields["token_type_ids"] = "type_ids"

@@ -245,16 +245,15 @@ class FastEncoder:
         if shifted:  # the prepended space aligns with the first character
             segment = " " + segment
             start -= 1
-        if pieces is not None:
-            pass
-        elif not self.use_regex:
-            pieces = [segment]
-        elif segment.isascii():
-            pieces = _GPT2_ASCII_RE.findall(segment)
-        else:
-            pieces = _GPT2_RE.findall(segment)
-            if sum(map(len, pieces)) != len(segment):  # the pieces must tile the text
-                raise _Fallback
+        if pieces is None:
+            if not self.use_regex:
+                pieces = [segment]
+            elif segment.isascii():
+                pieces = _GPT2_ASCII_RE.findall(segment)
+            else:
+                pieces = _GPT2_RE.findall(segment)
+                if sum(map(len, pieces)) != len(segment):  # the pieces must tile the text
+                    raise _Fallback
         get = self._young.get
         cached = self._cached
         id_append, tok_append, off_append, word_append = ids.append, tokens.append, offsets.append, words.append
@@ -363,11 +362,16 @@ class FastEncoder:
                    and (len(w) <= _BATCH_CHARS or len(w) <= MAX_BYTES and len(w.encode()) <= MAX_BYTES)]
         if len(missing) < _BATCH_MIN:
             return
-        for i in range(0, len(missing), self._half):  # each chunk fits in one generation
-            chunk = missing[i:i + self._half]
+        self._store(list(zip(missing, batch(missing))))
+
+    def _store(self, items: list[tuple[str, tuple]]) -> None:
+        """Put computed (word, entry) pairs into the cache, at most half its capacity at a time (a
+        full young generation becomes the old one first, as in ``_cached``)."""
+        for i in range(0, len(items), self._half):
+            chunk = items[i:i + self._half]
             if len(self._young) + len(chunk) > self._half:
                 self._old, self._young = self._young, {}
-            self._young.update(zip(chunk, batch(chunk)))
+            self._young.update(chunk)
 
     def release(self) -> None:
         """Drop the words ``prefetch`` kept for the batch's texts."""

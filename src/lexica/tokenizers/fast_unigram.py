@@ -315,12 +315,7 @@ class UnigramEncoder(FastEncoder):
         paths = best_paths(self.model, [sw for _, sw, _ in todo])
         for (word, sw, align), path in zip(todo, paths):
             entries[word] = self._from_path(sw, align, path)
-        items = list(entries.items())
-        for i in range(0, len(items), self._half):  # each chunk fits in one generation
-            chunk = items[i:i + self._half]
-            if len(self._young) + len(chunk) > self._half:
-                self._old, self._young = self._young, {}
-            self._young.update(chunk)
+        self._store(list(entries.items()))
 
     def _rerun(self, word: str, base: float) -> tuple:
         """A word's (ids, pieces, offsets, None, node scores) when the full Viterbi reaches it with
