@@ -3,6 +3,7 @@ settings, batch input forms and atomic saving (the parity sweeps are in test_par
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pathlib
@@ -151,6 +152,39 @@ def test_batch_input_forms(bert: Tokenizer) -> None:
     pre = [["a", "b"], (["a"], ["b", "c"]), [["x"], ["y"]]]
     for a, b in zip(bert.encode_batch(pre, is_pretokenized=True), ref.encode_batch(pre, is_pretokenized=True)):
         assert encoding_diff(a, b) is None
+
+
+def test_batch_leaves_the_collector_as_it_found_it(bert: Tokenizer) -> None:
+    """encode_batch pauses Python's cycle collector (tokenizer._collector_paused) and gives it back
+    in the state it found: on after a batch, after a batch that raised, and off when it was off."""
+    assert gc.isenabled()
+    seen = []
+    bert.post_processor = _Recorder(bert.post_processor, seen)
+    bert.encode_batch(["a b", "c"])
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(InvalidInputError, match=r"inputs\[1\]"):
+        bert.encode_batch(["a b", 3])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        bert.encode_batch(["a b"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+class _Recorder:
+    """A post-processor that notes whether the collector is on at each call."""
+
+    def __init__(self, inner: object, seen: list[bool]) -> None:
+        self.inner, self.seen = inner, seen
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def process(self, *args: object) -> object:
+        self.seen.append(gc.isenabled())
+        return self.inner.process(*args)
 
 
 def test_pair_without_post_processor() -> None:
