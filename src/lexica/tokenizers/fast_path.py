@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import logging
 import re
-from itertools import chain, repeat
+from itertools import accumulate
 from operator import attrgetter
 from typing import Any
 
@@ -408,8 +408,8 @@ class FastEncoder:
         if word.isascii():  # one byte-level character per character
             rel = tuple(byte_offsets)
         else:  # widen byte ranges to whole characters, as the alignments do
-            char_of_byte = list(chain.from_iterable(repeat(i, _utf8_len(c)) for i, c in enumerate(word)))
-            rel = tuple([(char_of_byte[s], char_of_byte[e - 1] + 1) for s, e in byte_offsets])
+            started = list(accumulate(word.encode().translate(_LEADS)))  # characters begun by each byte
+            rel = tuple([(started[s] - 1, started[e - 1]) for s, e in byte_offsets])
         return _entry(ids, values, rel, (0,) * len(ids), 1, len(word))
 
     def _bert_entry(self, word: str) -> tuple:
@@ -467,9 +467,8 @@ def _entry(ids: tuple, values: tuple, rel: tuple, wrel: tuple, n_splits: int, le
     return (ids, values, (rel, wrel, n_splits))
 
 
-def _utf8_len(c: str) -> int:
-    o = ord(c)
-    return 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+# byte -> 1 when it begins a UTF-8 character, 0 for a continuation byte (0x80-0xBF)
+_LEADS = bytes(0 if 0x80 <= b < 0xC0 else 1 for b in range(256))
 
 
 # ---------------------------------------------------------------------- post-processors
