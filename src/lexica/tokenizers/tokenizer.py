@@ -243,9 +243,17 @@ class Tokenizer:
                 if self.use_fast_path and not is_pretokenized:
                     # The batch's new words, computed together, and its texts split once (fast_path.py).
                     encoder = fast_prefetch(self, _batch_texts(items))
-                for i, item in enumerate(items):
-                    first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
-                    encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
+                if encoder is not None and all(type(item) is str for item in items):
+                    # what encode does for each text, without its per-call checks and dispatch
+                    fast = encoder.encode
+                    for text in items:
+                        if not text.isascii() and _SURROGATE.search(text):
+                            text = _SURROGATE.sub("\ufffd", text)
+                        encodings.append(fast(text, add_special_tokens))
+                else:
+                    for i, item in enumerate(items):
+                        first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
+                        encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
             finally:
                 if encoder is not None:
                     encoder.release()
