@@ -63,7 +63,8 @@ class Encoding:
     not change the encoding) and is set by assignment. Inside, every field is a tuple: tuples of
     ints and strings are untracked by Python's cycle collector after their first collection, so
     thousands of live encodings cost the collector almost nothing (lists are scanned on every full
-    collection; with lists, a third of a big encode run went to the collector).
+    collection; with lists, a third of a big encode run went to the collector). The offsets are one
+    flat tuple ``(start0, end0, start1, end1, ...)`` (see ``_flat``), not one tuple per token.
 
     ``sequence_ranges`` maps a sequence index (0 = first, 1 = pair) to the ``(start, end)`` token
     range it covers; empty means a single sequence covering everything.
@@ -87,12 +88,30 @@ class Encoding:
         self._ids = tuple(ids)
         self._type_ids = tuple(type_ids)
         self._tokens = tuple(tokens)
-        self._offsets = tuple(offsets)
+        self._offsets = _flat(offsets)
         self._words = tuple(words)
         self._special = tuple(special_tokens_mask)
         self._attention = tuple(attention_mask)
         self._overflowing = tuple(overflowing)
         self._ranges = _ranges_tuple(sequence_ranges) if sequence_ranges else ()
+
+    @classmethod
+    def _of(cls, ids: Iterable[int], type_ids: tuple[int, ...], tokens: Iterable[str], offsets: Iterable[Offsets],
+            words: Iterable[int | None], special: tuple[int, ...], attention: tuple[int, ...],
+            ranges: tuple[tuple[int, int, int], ...]) -> Encoding:
+        """An encoding from the encode fast path, whose masks and ranges are already the stored
+        tuples (and often shared between encodings: see ``fast_path._zeros``)."""
+        enc = cls.__new__(cls)
+        enc._ids = tuple(ids)
+        enc._type_ids = type_ids
+        enc._tokens = tuple(tokens)
+        enc._offsets = _flat(offsets)
+        enc._words = tuple(words)
+        enc._special = special
+        enc._attention = attention
+        enc._overflowing = ()
+        enc._ranges = ranges
+        return enc
 
     @classmethod
     def from_tokens(
@@ -140,11 +159,12 @@ class Encoding:
 
     @property
     def offsets(self) -> list[Offsets]:
-        return list(self._offsets)
+        flat = iter(self._offsets)  # stored flat: (start0, end0, start1, end1, ...)
+        return list(zip(flat, flat))
 
     @offsets.setter
     def offsets(self, value: Iterable[Offsets]) -> None:
-        self._offsets = tuple(value)
+        self._offsets = _flat(value)
 
     @property
     def words(self) -> list[int | None]:
@@ -203,6 +223,8 @@ class Encoding:
     def __setstate__(self, state: tuple[tuple, ...]) -> None:
         (self._ids, self._type_ids, self._tokens, self._offsets, self._words, self._special,
          self._attention, self._overflowing, self._ranges) = state
+        if self._offsets and type(self._offsets[0]) is tuple:  # pickled before offsets were stored flat
+            self._offsets = _flat(self._offsets)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -265,9 +287,9 @@ class Encoding:
         return None
 
     def token_to_chars(self, token_index: int) -> Offsets | None:
-        if self.token_to_sequence(token_index) is None or token_index >= len(self._offsets):
+        if self.token_to_sequence(token_index) is None or token_index >= len(self._offsets) // 2:
             return None
-        return self._offsets[token_index]
+        return (self._offsets[2 * token_index], self._offsets[2 * token_index + 1])
 
     def token_to_word(self, token_index: int) -> int | None:
         if self.token_to_sequence(token_index) is None or token_index >= len(self._words):
@@ -295,17 +317,16 @@ class Encoding:
         if span is None:
             return None
         start, end = span
-        return (self._offsets[start][0], self._offsets[end - 1][1])
+        return (self._offsets[2 * start], self._offsets[2 * end - 1])
 
     def char_to_token(self, char_pos: int, sequence_index: int = 0) -> int | None:
         char_pos = _check_index(char_pos, "char_pos")
         range_start, range_end = self._sequence_range(_check_index(sequence_index, "sequence_index"))
         offsets = self._offsets
-        if range_end > len(offsets) or range_start > range_end:
+        if range_end > len(offsets) // 2 or range_start > range_end:
             return None
         for i in range(range_start, range_end):
-            start, end = offsets[i]
-            if start <= char_pos < end:
+            if offsets[2 * i] <= char_pos < offsets[2 * i + 1]:
                 return i
         return None
 
@@ -326,13 +347,13 @@ class Encoding:
         # No overflowing parts: every field is one concatenation (merge_with in a loop would copy
         # the growing tuples once per encoding).
         ranges: dict[int, tuple[int, int]] = {}
-        offsets: list[Offsets] = []
+        offsets: list[int] = []  # flat, as stored
         shift = 0
         for e in encodings:
             for seq_id, start, end in e._ranges:
                 ranges[seq_id] = (start + shift, end + shift)
-            base = offsets[-1][1] if growing_offsets and offsets else 0
-            offsets += [(start + base, end + base) for start, end in e._offsets] if base else e._offsets
+            base = offsets[-1] if growing_offsets and offsets else 0
+            offsets += [x + base for x in e._offsets] if base else e._offsets
             shift += len(e._ids)
         join = chain.from_iterable
         merged._ids = tuple(join(e._ids for e in encodings))
@@ -371,8 +392,8 @@ class Encoding:
         self._type_ids += pair._type_ids
         self._tokens += pair._tokens
         self._words += pair._words
-        base = self._offsets[-1][1] if growing_offsets and self._offsets else 0
-        self._offsets += tuple([(start + base, end + base) for start, end in pair._offsets]) if base else pair._offsets
+        base = self._offsets[-1] if growing_offsets and self._offsets else 0
+        self._offsets += tuple([x + base for x in pair._offsets]) if base else pair._offsets
         self._special += pair._special
         self._attention += pair._attention
         self._overflowing = tuple(overflowings)
@@ -383,7 +404,7 @@ class Encoding:
         new._ids = self._ids[start:stop]
         new._type_ids = self._type_ids[start:stop]
         new._tokens = self._tokens[start:stop]
-        new._offsets = self._offsets[start:stop]
+        new._offsets = self._offsets[2 * start:2 * stop]
         new._words = self._words[start:stop]
         new._special = self._special[start:stop]
         new._attention = self._attention[start:stop]
@@ -444,9 +465,18 @@ class Encoding:
         self._words = padded(self._words, None)
         self._attention = padded(self._attention, 0)
         self._special = padded(self._special, 1)
-        self._offsets = padded(self._offsets, (0, 0))
+        self._offsets = (0,) * (2 * missing) + self._offsets if left else self._offsets + (0,) * (2 * missing)
         if left:  # the sequences moved right by `missing` tokens
             self._ranges = tuple((k, s + missing, e + missing) for k, s, e in self._ranges)
+
+
+def _flat(pairs: Iterable[Offsets]) -> tuple[int, ...]:
+    """Offsets as stored: one flat tuple (start0, end0, start1, end1, ...). One object per encoding
+    instead of one per token: less for Python's cycle collector to walk after a big batch."""
+    flat = tuple(chain.from_iterable(pairs))
+    if len(flat) % 2:
+        raise InvalidInputError(f"offsets: expected (start, end) pairs, found {len(flat)} numbers in all")
+    return flat
 
 
 def _ranges_tuple(ranges: dict[int, tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
@@ -711,7 +741,7 @@ def padded_arrays(encodings: list[Encoding], rows: list[Encoding], params: Paddi
             arrays[field] = fill(chain.from_iterable(e._special for e in rows), 1)
         elif field == "offsets":
             out = np.zeros((*shape, 2), np.int64)
-            flat = chain.from_iterable(chain.from_iterable(e._offsets for e in rows))
+            flat = chain.from_iterable(e._offsets for e in rows)
             out[mask] = np.fromiter(flat, np.int64, 2 * total).reshape(total, 2)
             arrays[field] = out
         else:

@@ -154,7 +154,7 @@ class FastEncoder:
         post = self.post
         kind = post[0]
         tok = self.tokenizer
-        zeros = (0,) * n
+        zeros = _zeros(n)
         general = kind == "general" or tok._padding is not None
         trunc = tok._truncation
         if trunc is not None and not general:
@@ -163,12 +163,12 @@ class FastEncoder:
             n_added = len(post[2][0]) + len(post[3][0]) if kind == "template" and add_special_tokens else 0
             general = n_added <= trunc.max_length < n + n_added
         if general:
-            enc = Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n)
+            enc = Encoding._of(ids, zeros, tokens, offsets, words, zeros, _ones(n), ())
             return tok.post_process(enc, None, add_special_tokens)
         if kind == "none":
-            return Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n)
+            return Encoding._of(ids, zeros, tokens, offsets, words, zeros, _ones(n), ())
         if kind == "bytelevel":
-            enc = Encoding(ids, zeros, tokens, offsets, words, zeros, (1,) * n, (), {0: (0, n)})
+            enc = Encoding._of(ids, zeros, tokens, offsets, words, zeros, _ones(n), _whole(0, n))
             if post[1]:
                 from lexica.tokenizers.processors import trim_byte_level_offsets
 
@@ -177,19 +177,25 @@ class FastEncoder:
         # a single-sequence template: specials before, the sequence with its type id, specials after
         _, type_id, pre, post_ = post
         if not add_special_tokens or (not pre[0] and not post_[0]):
-            return Encoding(ids, (type_id,) * n, tokens, offsets, words, zeros, (1,) * n, (), {0: (0, n)})
+            types = zeros if type_id == 0 else (type_id,) * n
+            return Encoding._of(ids, types, tokens, offsets, words, zeros, _ones(n), _whole(0, n))
         p, s = len(pre[0]), len(post_[0])
         pre_ids, pre_tokens, pre_types = pre
         post_ids, post_tokens, post_types = post_
-        return Encoding(
-            ids=pre_ids + ids + post_ids,
-            type_ids=pre_types + [type_id] * n + post_types,
-            tokens=pre_tokens + tokens + post_tokens,
-            offsets=[(0, 0)] * p + offsets + [(0, 0)] * s,
-            words=[None] * p + words + [None] * s,
-            special_tokens_mask=(1,) * p + zeros + (1,) * s,
-            attention_mask=(1,) * (p + n + s),
-            sequence_ranges={0: (p, p + n)},
+        total = p + n + s
+        if type_id == 0 and not any(pre_types) and not any(post_types):
+            types = _zeros(total)
+        else:
+            types = (*pre_types, *(type_id,) * n, *post_types)
+        return Encoding._of(
+            pre_ids + ids + post_ids,
+            types,
+            pre_tokens + tokens + post_tokens,
+            [(0, 0)] * p + offsets + [(0, 0)] * s,
+            [None] * p + words + [None] * s,
+            _framed(p, n, s),
+            _ones(total),
+            _whole(p, n),
         )
 
     def rows(self, text: str, word_idx: int | None) -> Rows:
@@ -465,6 +471,57 @@ def _entry(ids: tuple, values: tuple, rel: tuple, wrel: tuple, n_splits: int, le
     if n_splits == 1 and len(ids) == 1 and rel[0] == (0, length):
         return (ids[0], values[0], None)
     return (ids, values, (rel, wrel, n_splits))
+
+
+# Tuples that many encodings share (fields are immutable tuples inside Encoding), by length: fewer
+# objects per encoding for Python's cycle collector to walk. Lengths up to _SHARED_MAX.
+_SHARED_MAX = 512
+_ZEROS: dict[int, tuple[int, ...]] = {}
+_ONES: dict[int, tuple[int, ...]] = {}
+_WHOLE: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}
+_FRAMED: dict[tuple[int, int, int], tuple[int, ...]] = {}
+
+
+def _zeros(n: int) -> tuple[int, ...]:
+    """(0,) * n, shared."""
+    z = _ZEROS.get(n)
+    if z is None:
+        z = (0,) * n
+        if n <= _SHARED_MAX:
+            _ZEROS[n] = z
+    return z
+
+
+def _ones(n: int) -> tuple[int, ...]:
+    """(1,) * n, shared."""
+    o = _ONES.get(n)
+    if o is None:
+        o = (1,) * n
+        if n <= _SHARED_MAX:
+            _ONES[n] = o
+    return o
+
+
+def _whole(start: int, n: int) -> tuple[tuple[int, int, int], ...]:
+    """The stored sequence ranges of one sequence (id 0) at tokens start .. start + n, shared."""
+    key = (start, n)
+    r = _WHOLE.get(key)
+    if r is None:
+        r = ((0, start, start + n),)
+        if n <= _SHARED_MAX and start <= 8:
+            _WHOLE[key] = r
+    return r
+
+
+def _framed(p: int, n: int, s: int) -> tuple[int, ...]:
+    """The special tokens mask of n tokens between p and s special tokens, shared."""
+    key = (p, n, s)
+    m = _FRAMED.get(key)
+    if m is None:
+        m = (1,) * p + (0,) * n + (1,) * s
+        if n <= _SHARED_MAX and p <= 8 and s <= 8:
+            _FRAMED[key] = m
+    return m
 
 
 # byte -> 1 when it begins a UTF-8 character, 0 for a continuation byte (0x80-0xBF)
