@@ -301,3 +301,20 @@ def test_copy_equality_and_pickle_round_trip() -> None:
     assert back == enc and back.overflowing == enc.overflowing
     with pytest.raises(TypeError):
         hash(enc)
+
+
+def test_offsets_are_stored_flat_and_read_as_pairs() -> None:
+    """Offsets live in one flat tuple (start0, end0, ...); they read, are set, and pickle as pairs
+    did, and a state pickled when they were stored as pairs still loads."""
+    enc = Encoding.from_tokens([5, 6], ["a", "b"], [(0, 1), [2, 3]])
+    assert enc.offsets == [(0, 1), (2, 3)] and enc._offsets == (0, 1, 2, 3)
+    assert enc.token_to_chars(1) == (2, 3) and enc.char_to_token(2) == 1
+    enc.offsets = [(4, 5), (6, 7)]
+    assert enc.offsets == [(4, 5), (6, 7)]
+    with pytest.raises(InvalidInputError, match="offsets: expected \\(start, end\\) pairs"):
+        enc.offsets = [(1, 2), (3,)]
+    old = Encoding.__new__(Encoding)
+    state = list(enc.__getstate__())
+    state[3] = ((4, 5), (6, 7))  # the offsets field, as older versions pickled it
+    old.__setstate__(tuple(state))
+    assert old == enc and old.offsets == [(4, 5), (6, 7)]
