@@ -394,3 +394,17 @@ def test_hypothesis_prefetch(trio, monkeypatch, texts: list[str]) -> None:
         encoder._old.clear()
         for x, y in zip(fast.encode_batch(texts), general.encode_batch(texts), strict=True):
             assert full_diff(x, y) is None, texts
+
+
+def test_shared_mask_tables_stay_bounded() -> None:
+    """The masks and ranges the fast path shares between encodings are cached only for lengths up to
+    _SHARED_MAX and at most one special token before and after: the tables cannot grow with use."""
+    from lexica.tokenizers import fast_path
+
+    limit = fast_path._SHARED_MAX
+    assert fast_path._zeros(limit + 1) == (0,) * (limit + 1) and limit + 1 not in fast_path._ZEROS
+    assert fast_path._ones(limit + 1) == (1,) * (limit + 1) and limit + 1 not in fast_path._ONES
+    assert fast_path._framed(2, 3, 1) == (1, 1, 0, 0, 0, 1) and (2, 3, 1) not in fast_path._FRAMED
+    assert fast_path._framed(1, 3, 1) is fast_path._framed(1, 3, 1)
+    assert fast_path._whole(2, 3) == ((0, 2, 5),) and (2, 3) not in fast_path._WHOLE
+    assert fast_path._zeros(4) is fast_path._zeros(4) == (0, 0, 0, 0)

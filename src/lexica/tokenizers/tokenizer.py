@@ -453,7 +453,7 @@ def _collector_paused() -> Iterator[None]:
 
     An encode_batch creates tens of thousands of small objects (the encodings and their tuples)
     and no reference cycles. With the collector on, each 700 new objects start a collection, and
-    the older generations are walked again and again as the batch's encodings age into them: about a
+    the older generations are walked again and again as the batch's encodings age into them: up to a
     third of a batch's time on English prose (issue 3). Paused, the new objects are walked once,
     at the first collection after the batch. Nothing is lost: reference counting still frees
     everything the batch drops, and the collector finds any cycle at its next run."""
