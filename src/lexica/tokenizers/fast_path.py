@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from itertools import accumulate
 from operator import attrgetter
 from typing import Any
@@ -484,24 +485,18 @@ _WHOLE: dict[tuple[int, int], tuple[tuple[int, int, int], ...]] = {}
 _FRAMED: dict[tuple[int, int, int], tuple[int, ...]] = {}
 
 
-def _zeros(n: int) -> tuple[int, ...]:
-    """(0,) * n, shared."""
-    z = _ZEROS.get(n)
-    if z is None:
-        z = (0,) * n
+def _repeated(table: dict[int, tuple[int, ...]], value: int, n: int) -> tuple[int, ...]:
+    """(value,) * n, shared through ``table``."""
+    t = table.get(n)
+    if t is None:
+        t = (value,) * n
         if n <= _SHARED_MAX:
-            _ZEROS[n] = z
-    return z
+            table[n] = t
+    return t
 
 
-def _ones(n: int) -> tuple[int, ...]:
-    """(1,) * n, shared."""
-    o = _ONES.get(n)
-    if o is None:
-        o = (1,) * n
-        if n <= _SHARED_MAX:
-            _ONES[n] = o
-    return o
+_zeros = partial(_repeated, _ZEROS, 0)  # (0,) * n, shared
+_ones = partial(_repeated, _ONES, 1)  # (1,) * n, shared
 
 
 def _whole(start: int, n: int) -> tuple[tuple[int, int, int], ...]:

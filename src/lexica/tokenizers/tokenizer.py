@@ -244,12 +244,10 @@ class Tokenizer:
                     # The batch's new words, computed together, and its texts split once (fast_path.py).
                     encoder = fast_prefetch(self, _batch_texts(items))
                 if encoder is not None and all(type(item) is str for item in items):
-                    # what encode does for each text, without its per-call checks and dispatch
+                    # what encode does for each text, without its dispatch and the per-item input name
                     fast = encoder.encode
                     for text in items:
-                        if not text.isascii() and _SURROGATE.search(text):
-                            text = _SURROGATE.sub("\ufffd", text)
-                        encodings.append(fast(text, add_special_tokens))
+                        encodings.append(fast(clean_text(text), add_special_tokens))
                 else:
                     for i, item in enumerate(items):
                         first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
