@@ -382,6 +382,28 @@ def test_prefetch_in_chunks_keeps_the_cache_bounded(trio, monkeypatch) -> None:
     assert len(encoder._young) + len(encoder._old) <= 16
 
 
+def test_batch_larger_than_the_cache_is_prefetched_in_groups(trio, monkeypatch) -> None:
+    """A batch with more new words than half the cache is prefetched and encoded group by group
+    (tokenizer._groups): no prefetched word is evicted before its text is encoded, so none is computed
+    again one at a time."""
+    from lexica.tokenizers import tokenizer as tokenizer_module
+
+    a, b = _fresh(trio, "gpt2")
+    encoder = fast_path._encoder(a)
+    monkeypatch.setattr(encoder, "_half", 20)
+    monkeypatch.setattr(tokenizer_module, "BATCH_GROUP_CHARS", 20)
+    monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)
+    singles = []
+    compute = encoder._compute
+    monkeypatch.setattr(encoder, "_compute", lambda word: singles.append(word) or compute(word))
+    texts = [f"a{i} b{i} c{i} d{i}" for i in range(40)]  # 160 new words
+    for x, y in zip(a.encode_batch(texts), b.encode_batch(texts), strict=True):
+        assert full_diff(x, y) is None
+    assert singles == []
+    assert list(tokenizer_module._groups(["abc", "de", "f" * 30, "", "gh"])) == [(0, 2), (2, 3), (3, 5)]
+    assert list(tokenizer_module._groups([])) == [(0, 0)]
+
+
 @settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(_TEXTS, min_size=1, max_size=8))

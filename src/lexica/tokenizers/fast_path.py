@@ -64,13 +64,16 @@ from lexica.tokenizers.encoding import Encoding
 from lexica.tokenizers.normalized import NormalizedString, PreTokenizedString
 from lexica.tokenizers.unicode import WHITE_SPACE
 
-__all__ = ["FastEncoder", "compile_fast_encoder", "fast_decode", "fast_encode", "fast_prefetch", "fast_rows"]
+__all__ = ["BATCH_GROUP_CHARS", "FastEncoder", "compile_fast_encoder", "fast_decode", "fast_encode", "fast_prefetch", "fast_rows"]
 
 logger = logging.getLogger(__name__)
 
 Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]
 
 CACHE_CAPACITY = 100_000  # two generations of 50,000 words
+# encode_batch prefetches and encodes its inputs in groups of at most this many characters, so that a
+# group's new words (at most one per character) fit the young generation together.
+BATCH_GROUP_CHARS = CACHE_CAPACITY // 2
 MAX_CACHED_CHARS = 256  # longer words are computed every time (rare; they would hold megabytes)
 
 # The ByteLevel pre-tokenizer's pattern (pre_tokenizers.GPT2_PATTERN), and the same on ASCII text

@@ -35,7 +35,7 @@ from typing import Any
 from lexica.errors import InvalidInputError, TokenizerFileError, UnsupportedError
 from lexica.tokenizers.added_vocab import AddedToken, AddedVocabulary
 from lexica.tokenizers.encoding import Encoding, PaddingParams, TruncationParams, pad_encodings, truncate_encodings
-from lexica.tokenizers.fast_path import fast_decode, fast_encode, fast_prefetch, fast_rows
+from lexica.tokenizers.fast_path import BATCH_GROUP_CHARS, fast_decode, fast_encode, fast_prefetch, fast_rows
 from lexica.tokenizers.processors import default_process
 
 __all__ = ["Tokenizer"]
@@ -235,26 +235,31 @@ class Tokenizer:
         self, inputs: Iterable[EncodeInput], is_pretokenized: bool = False, add_special_tokens: bool = True
     ) -> list[Encoding]:
         """Encode many inputs (a str / word list, or a pair of them); batch padding applies."""
-        encodings = []
+        encodings: list[Encoding] = []
         items = _check_list(inputs, "inputs")
-        encoder = None
+        fast_path = self.use_fast_path and not is_pretokenized
         with _collector_paused():
-            try:
-                if self.use_fast_path and not is_pretokenized:
-                    # The batch's new words, computed together, and its texts split once (fast_path.py).
-                    encoder = fast_prefetch(self, _batch_texts(items))
-                if encoder is not None and all(type(item) is str for item in items):
-                    # what encode does for each text, without its dispatch and the per-item input name
-                    fast = encoder.encode
-                    for text in items:
-                        encodings.append(fast(clean_text(text), add_special_tokens))
-                else:
-                    for i, item in enumerate(items):
-                        first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
-                        encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
-            finally:
-                if encoder is not None:
-                    encoder.release()
+            # Groups small enough that the words they compute together all fit the fast path's cache
+            # (a whole batch of more new words than that would evict its own words before use).
+            for start, stop in _groups(items) if fast_path else [(0, len(items))]:
+                group = items[start:stop]
+                encoder = None
+                try:
+                    if fast_path:
+                        # The group's new words, computed together, and its texts split once (fast_path.py).
+                        encoder = fast_prefetch(self, _batch_texts(group))
+                    if encoder is not None and all(type(item) is str for item in group):
+                        # what encode does for each text, without its dispatch and the per-item input name
+                        fast = encoder.encode
+                        for text in group:
+                            encodings.append(fast(clean_text(text), add_special_tokens))
+                    else:
+                        for i, item in enumerate(group, start):
+                            first, second = _split_input(item, is_pretokenized, f"inputs[{i}]")
+                            encodings.append(self.encode(first, second, is_pretokenized, add_special_tokens))
+                finally:
+                    if encoder is not None:
+                        encoder.release()
         if self._padding is not None:
             pad_encodings(encodings, self._padding)
         return encodings
@@ -463,6 +468,26 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _groups(items: list[Any]) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive items holding at most ``BATCH_GROUP_CHARS`` characters of text
+    (one item alone may hold more). Each distinct word takes at least one character, so a group
+    computes at most that many new words: half the fast path's cache, which keeps them all."""
+    start = size = 0
+    for i, item in enumerate(items):
+        if type(item) is str:
+            n = len(item)
+        elif type(item) in (list, tuple):
+            n = sum(len(t) for t in item if type(t) is str)
+        else:
+            n = 0
+        if size + n > BATCH_GROUP_CHARS and i > start:
+            yield start, i
+            start, size = i, 0
+        size += n
+    if start < len(items) or not items:
+        yield start, len(items)
 
 
 def _batch_texts(items: list[Any]) -> list[str]:
