@@ -360,3 +360,25 @@ def test_hypothesis_prefetch(batch: list[str]) -> None:
             check_prefetched(name, batch)
     finally:
         fast_path._BATCH_MIN = old_min
+
+
+@pytest.mark.parametrize("name", NAMES + ["bench-spm", "bench-model"])
+def test_prefetched_entries_equal_the_per_word_ones(name: str, monkeypatch) -> None:
+    """prefetch normalizes its words together (``_normalized_all``: words of characters the charsmap
+    provably keeps skip the per-word check) and builds their entries from ``path_columns``: each
+    entry is the one ``_compute`` makes for the word alone."""
+    monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)
+    fast = trio(name)[0]
+    encoder = fast_path._encoder(fast)
+    words = {w for _, text in hostile_strings() for w in hf_safe(text).split(" ")}
+    words |= {"café", "cafe\u0301", "ﬁne", "Ａbc", "x" * (MAX_CHARS - 1), "\x00a", "a\u200db", "[MASK]x"}
+    if name.startswith("bench"):
+        words |= {w for corpus in ("english", "multilingual") for d in _corpus_sample(corpus, 300) for w in d.split(" ")}
+    words.discard("")
+    encoder._young.clear()
+    encoder._old.clear()
+    encoder.prefetch(sorted(words))  # one text per word: a text prefetch leaves alone skips only itself
+    got = {**encoder._old, **encoder._young}
+    assert len(got) > len(words) // 2
+    for word, entry in got.items():
+        assert entry == encoder._compute(word), word

@@ -72,8 +72,9 @@ Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]
 
 CACHE_CAPACITY = 100_000  # two generations of 50,000 words
 # encode_batch prefetches and encodes its inputs in groups of at most this many characters, so that a
-# group's new words (at most one per character) fit the young generation together.
-BATCH_GROUP_CHARS = CACHE_CAPACITY // 2
+# group's new words fit the young generation together: distinct words, all but a few dozen of two
+# characters or more, number at most about half the characters.
+BATCH_GROUP_CHARS = CACHE_CAPACITY
 MAX_CACHED_CHARS = 256  # longer words are computed every time (rare; they would hold megabytes)
 
 # The ByteLevel pre-tokenizer's pattern (pre_tokenizers.GPT2_PATTERN), and the same on ASCII text

@@ -42,6 +42,7 @@ segment to the general path (``FastEncoder.general``), which gives the reference
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -49,7 +50,7 @@ import regex
 from lexica.tokenizers.fast_path import _BATCH_MIN, _SURROGATE, FastEncoder, _Fallback
 from lexica.tokenizers.models.unigram import _add_chain
 from lexica.tokenizers.normalized import NormalizedString
-from lexica.tokenizers.unigram_batch import MAX_CHARS, best_paths
+from lexica.tokenizers.unigram_batch import MAX_CHARS, path_columns
 from lexica.tokenizers.unicode import WHITE_SPACE
 
 __all__ = ["UnigramEncoder", "compile_unigram_encoder"]
@@ -130,6 +131,7 @@ class UnigramEncoder(FastEncoder):
         self.split = split
         self.f32 = bool(self.model.float32_sums)
         self._unk_id = -1 if self.model.unk_id is None else self.model.unk_id
+        self._pieces = [piece for piece, _ in self.model.vocab]  # by id (a Unigram's vocab is set once)
         # Characters other than " " that the charsmap turns into one " " aligned to themselves
         # (tab, newline, no-break space ... under nmt_nfkc): separators like " ".
         others = [c for c in _SEPARATOR_CANDIDATES if self._is_separator(c)]
@@ -239,6 +241,22 @@ class UnigramEncoder(FastEncoder):
             return None
         return x, rel
 
+    def _normalized_all(self, words: list[str]) -> list[tuple[str, list[tuple[int, int]] | None] | None]:
+        """`_normalized` of every word. A word made only of characters that the charsmap provably
+        leaves alone, also next to " " (``kept_chars``), with no White_Space and no "▁", is its own
+        normalization: only the others are checked one by one."""
+        chars = set("".join(words))
+        odd = chars & _NOT_IN_WORD
+        if self.charsmap is not None:
+            kept = self.charsmap.kept_chars(chars | {" "}, self.longest)
+            if " " not in kept:
+                odd = chars
+            odd |= chars - kept
+        normalized = self._normalized
+        if not odd:
+            return [(word, None) for word in words]
+        return [(word, None) if odd.isdisjoint(word) else normalized(word) for word in words]
+
     def _compute(self, word: str) -> tuple:
         """(ids, pieces, offsets relative to the word with the "▁" on the space before it, the
         first token's offsets when the "▁" is the prepended one, node scores, their sum, the bound,
@@ -306,16 +324,59 @@ class UnigramEncoder(FastEncoder):
             return
         todo: list[tuple[str, str, Any]] = []
         entries: dict[str, tuple] = {}
-        for word in missing:
-            normalized = self._normalized(word)
+        for word, normalized in zip(missing, self._normalized_all(missing)):
             if normalized is None:
                 entries[word] = _INVALID
             elif len(normalized[0]) < MAX_CHARS:
                 todo.append((word, _SPACE + normalized[0], normalized[1]))
-        paths = best_paths(self.model, [sw for _, sw, _ in todo])
-        for (word, sw, align), path in zip(todo, paths):
-            entries[word] = self._from_path(sw, align, path)
+        if todo:
+            entries.update(self._entries(todo, path_columns(self.model, [sw for _, sw, _ in todo])))
         self._store(list(entries.items()))
+
+    def _entries(self, todo: list[tuple[str, str, Any]], columns: tuple) -> Iterator[tuple[str, tuple]]:
+        """(word, `_from_path`'s entry) for every (word, normalized "▁word", alignments) of ``todo``
+        from their best paths as ``path_columns`` gives them. Words that are their own
+        normalization and have no unknown node get the entry built here from the columns (the
+        offsets, the first token's and the bounds computed for all of them at once); the others
+        go through `_from_path`."""
+        import numpy as np
+
+        path_ends, path_ids, path_scores, stops, margins = columns
+        model = self.model
+        lengths = np.fromiter([len(sw) for _, sw, _ in todo], np.int64, len(todo))
+        # as `_from_path` computes the bound, operation for operation
+        limits = (margins / (8.0 * (lengths + 2) * model._roundoff) - 2.0 * (lengths + 1) * model._max_abs).tolist()
+        firsts = np.concatenate(([0], stops[:-1]))
+        previous = np.empty_like(path_ends)  # the end of the node before, 0 for a word's first node
+        previous[1:] = path_ends[:-1]
+        previous[firsts] = 0
+        unknown = (path_ids == -1) | (path_ids == self._unk_id)
+        has_unknown = np.add.reduceat(unknown, firsts).tolist()
+        first_ends = path_ends[firsts].tolist()
+        ends = path_ends.tolist()
+        rel = list(zip((previous - 1).tolist(), (path_ends - 1).tolist()))  # relative to the word: "▁" is at -1
+        ids = path_ids.tolist()
+        scores = path_scores.tolist()
+        pieces = list(map(self._pieces.__getitem__, ids))  # (an unknown node's -1 reads a piece left unused)
+        a = 0
+        for (word, sw, align), b, limit, margin, first_end, odd in zip(
+            todo, stops.tolist(), limits, margins.tolist(), first_ends, has_unknown
+        ):
+            if odd or align is not None:
+                yield word, self._from_path(sw, align, (ends[a:b], ids[a:b], scores[a:b], margin))
+            else:
+                node_scores = tuple(scores[a:b])
+                yield word, (
+                    tuple(ids[a:b]),
+                    tuple(pieces[a:b]),
+                    tuple(rel[a:b]),
+                    (0, 1 if first_end == 1 else first_end - 1),
+                    node_scores,
+                    math.fsum(node_scores),
+                    limit,
+                    True,
+                )
+            a = b
 
     def _rerun(self, word: str, base: float) -> tuple:
         """A word's (ids, pieces, offsets, None, node scores) when the full Viterbi reaches it with

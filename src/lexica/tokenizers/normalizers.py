@@ -537,6 +537,15 @@ class _CharsMap:
         leads = self._leads
         return not any(ch.encode("utf-8", "surrogatepass")[0] in leads for ch in chars if ch >= "\x80")
 
+    def kept_chars(self, chars: set[str], longest: bool) -> set[str]:
+        """Those of ``chars`` that are provably left alone, wherever they stand among each other:
+        any text made only of them leaves ``leaves_unchanged`` true. Each new character is
+        classified once, as ``leaves_unchanged`` does."""
+        kept = self._kept[longest]
+        for ch in chars - kept:
+            self.leaves_unchanged(ch, longest)  # keeps ch when it qualifies
+        return chars & kept
+
     def _kept_alone(self, ch: str, longest: bool) -> bool:
         """HF's rule: ``ch`` has no rule and is always a grapheme by itself, so it is never
         looked up inside a longer cluster. CR (CR LF is one cluster), Hangul jamo and syllables

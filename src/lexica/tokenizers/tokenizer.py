@@ -472,8 +472,8 @@ def _collector_paused() -> Iterator[None]:
 
 def _groups(items: list[Any]) -> Iterator[tuple[int, int]]:
     """(start, stop) of consecutive items holding at most ``BATCH_GROUP_CHARS`` characters of text
-    (one item alone may hold more). Each distinct word takes at least one character, so a group
-    computes at most that many new words: half the fast path's cache, which keeps them all."""
+    (one item alone may hold more): few enough new words for the fast path's young generation to
+    keep them all (see fast_path.BATCH_GROUP_CHARS)."""
     start = size = 0
     for i, item in enumerate(items):
         if type(item) is str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MAX_CHARS", "best_paths"]
+__all__ = ["MAX_CHARS", "best_paths", "path_columns"]
 
 MAX_CHARS = 64  # longer words go to the model one at a time (the rounds grow with the length)
 _M = 0x110001  # code points are below 0x110000; the sentinel is 0x110000, in no transition
@@ -68,10 +68,24 @@ def _tables(model: Any) -> _Tables:
 
 def best_paths(model: Any, words: list[str]) -> list[Path]:
     """``model._best_path(word, 0.0)`` for every word (each 1 to ``MAX_CHARS`` characters)."""
-    import numpy as np
-
     if not words:
         return []
+    path_ends, path_ids, path_scores, stops, margin = path_columns(model, words)
+    ends_l, ids_l, scores_l = path_ends.tolist(), path_ids.tolist(), path_scores.tolist()
+    out: list[Path] = []
+    a = 0
+    for b, m in zip(stops.tolist(), margin.tolist()):
+        out.append((ends_l[a:b], ids_l[a:b], scores_l[a:b], m))
+        a = b
+    return out
+
+
+def path_columns(model: Any, words: list[str]) -> tuple[Any, Any, Any, Any, Any]:
+    """`best_paths` as numpy columns: the ends (relative to the word), ids and node scores of all
+    paths' nodes one word after the other, each word's stop in them (cumulative), and the margins.
+    ``words`` is not empty."""
+    import numpy as np
+
     t = _tables(model)
     f32 = bool(model.float32_sums)
     n_words = len(words)
@@ -115,7 +129,8 @@ def best_paths(model: Any, words: list[str]) -> list[Path]:
     c_score = np.concatenate(scores_l)
     c_word = word_at[c_start]
     c_end_rel = c_start - bases[c_word] + c_len
-    order = np.lexsort((c_start, c_word, c_end_rel))
+    # By relative end, then by word and start: one key, as a start position determines its word.
+    order = np.argsort(c_end_rel * size + c_start)
     c_start, c_len, c_id, c_score, c_word, c_end_rel = (
         c_start[order], c_len[order], c_id[order], c_score[order], c_word[order], c_end_rel[order])
 
@@ -168,15 +183,7 @@ def best_paths(model: Any, words: list[str]) -> list[Path]:
         cur, word = cur[alive], word[alive]
     hop_w = np.concatenate(hops_w)
     hop_e = np.concatenate(hops_e)
-    order = np.lexsort((hop_e, hop_w))
+    order = np.argsort(hop_e)  # positions grow with the word: by word, then along the path
     hop_w, hop_e = hop_w[order], hop_e[order]
-    path_ends = (hop_e - bases[hop_w]).tolist()
-    path_ids = node_id[hop_e].tolist()
-    path_scores = node_score[hop_e].tolist()
-    stops = np.cumsum(np.bincount(hop_w, minlength=n_words)).tolist()
-    out: list[Path] = []
-    a = 0
-    for b, m in zip(stops, margin.tolist()):
-        out.append((path_ends[a:b], path_ids[a:b], path_scores[a:b], m))
-        a = b
-    return out
+    stops = np.cumsum(np.bincount(hop_w, minlength=n_words))
+    return hop_e - bases[hop_w], node_id[hop_e], node_score[hop_e], stops, margin
