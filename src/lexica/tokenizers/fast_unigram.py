@@ -189,8 +189,13 @@ class UnigramEncoder(FastEncoder):
                     rel = e[2]
             ids += e[0]
             tokens += e[1]
-            if len(rel) == 1:
-                offsets.append((pos + rel[0][0], pos + rel[0][1]))
+            n_rel = len(rel)  # one or two tokens (most words) without a comprehension's call
+            if n_rel == 1:
+                ((s, t),) = rel
+                offsets.append((pos + s, pos + t))
+            elif n_rel == 2:
+                (s, t), (s2, t2) = rel
+                offsets += ((pos + s, pos + t), (pos + s2, pos + t2))
             else:
                 offsets += [(pos + s, pos + t) for s, t in rel]
             if split:
