@@ -59,6 +59,10 @@ _SPACE = "\u2581"
 # Normalized words holding any of these take the general path (space handling would touch them).
 _NOT_IN_WORD = frozenset(WHITE_SPACE) | {_SPACE}
 _INVALID: tuple = (None, None, None)  # the cache entry of a word that needs the general path
+# (s, e) for -1 <= s, e <= MAX_CHARS at _PAIRS[(s + 1) * _SIDE + e + 1]: the relative offsets of
+# prefetched entries share these tuples.
+_SIDE = MAX_CHARS + 2
+_PAIRS = [(s, e) for s in range(-1, MAX_CHARS + 1) for e in range(-1, MAX_CHARS + 1)]
 # Characters that may act as separators like " " (kept when the charsmap turns them into one " ").
 _SEPARATOR_CANDIDATES = (
     "\t\n\x0b\x0c\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -359,7 +363,8 @@ class UnigramEncoder(FastEncoder):
         has_unknown = np.add.reduceat(unknown, firsts).tolist()
         first_ends = path_ends[firsts].tolist()
         ends = path_ends.tolist()
-        rel = list(zip((previous - 1).tolist(), (path_ends - 1).tolist()))  # relative to the word: "▁" is at -1
+        # offsets relative to the word ("▁" at -1), as shared pairs: fewer objects to make and collect
+        rel = list(map(_PAIRS.__getitem__, (previous * _SIDE + path_ends).tolist()))
         ids = path_ids.tolist()
         scores = path_scores.tolist()
         pieces = list(map(self._pieces.__getitem__, ids))  # (an unknown node's -1 reads a piece left unused)
@@ -375,7 +380,7 @@ class UnigramEncoder(FastEncoder):
                     tuple(ids[a:b]),
                     tuple(pieces[a:b]),
                     tuple(rel[a:b]),
-                    (0, 1 if first_end == 1 else first_end - 1),
+                    _PAIRS[_SIDE + (1 if first_end == 1 else first_end - 1) + 1],  # (0, that)
                     node_scores,
                     math.fsum(node_scores),
                     limit,
