@@ -96,16 +96,17 @@ class Encoding:
         self._ranges = _ranges_tuple(sequence_ranges) if sequence_ranges else ()
 
     @classmethod
-    def _of(cls, ids: Iterable[int], type_ids: tuple[int, ...], tokens: Iterable[str], offsets: Iterable[Offsets],
+    def _of(cls, ids: Iterable[int], type_ids: tuple[int, ...], tokens: Iterable[str], offsets: tuple[int, ...],
             words: Iterable[int | None], special: tuple[int, ...], attention: tuple[int, ...],
             ranges: tuple[tuple[int, int, int], ...]) -> Encoding:
-        """An encoding from the encode fast path, whose masks and ranges are already the stored
-        tuples (and often shared between encodings: see ``fast_path._zeros``)."""
+        """An encoding from the encode fast path, whose offsets (flat: start0, end0, start1, ...),
+        masks and ranges are already the stored tuples (masks often shared between encodings: see
+        ``fast_path._zeros``)."""
         enc = cls.__new__(cls)
         enc._ids = tuple(ids)
         enc._type_ids = type_ids
         enc._tokens = tuple(tokens)
-        enc._offsets = _flat(offsets)
+        enc._offsets = offsets
         enc._words = tuple(words)
         enc._special = special
         enc._attention = attention

@@ -50,7 +50,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import attrgetter
 from typing import Any
 
@@ -68,7 +68,7 @@ __all__ = ["BATCH_GROUP_CHARS", "FastEncoder", "compile_fast_encoder", "fast_dec
 
 logger = logging.getLogger(__name__)
 
-Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]
+Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]  # FastEncoder.rows: offsets flat
 
 CACHE_CAPACITY = 100_000  # two generations of 50,000 words
 # encode_batch prefetches and encodes its inputs in groups of at most this many characters, so that a
@@ -154,7 +154,8 @@ class FastEncoder:
     # ------------------------------------------------------------------ encoding
     def encode(self, text: str, add_special_tokens: bool) -> Encoding:
         """One sequence, post-processed (``text`` has no lone surrogates)."""
-        ids, tokens, offsets, words = self.rows(text, None)
+        ids, tokens, flat, words = self.rows(text, None)
+        offsets = tuple(flat)
         n = len(ids)
         post = self.post
         kind = post[0]
@@ -196,7 +197,7 @@ class FastEncoder:
             pre_ids + ids + post_ids,
             types,
             pre_tokens + tokens + post_tokens,
-            [(0, 0)] * p + offsets + [(0, 0)] * s,
+            (0, 0) * p + offsets + (0, 0) * s,
             [None] * p + words + [None] * s,
             _framed(p, n, s),
             _ones(total),
@@ -204,10 +205,12 @@ class FastEncoder:
         )
 
     def rows(self, text: str, word_idx: int | None) -> Rows:
-        """(ids, tokens, offsets, word ids) of one text, as ``PreTokenizedString.rows`` gives them."""
+        """(ids, tokens, offsets, word ids) of one text, as ``PreTokenizedString.rows`` gives them,
+        but with the offsets flat: start0, end0, start1, end1, ... (one object per text, not one per
+        token; ``Encoding`` stores them so)."""
         ids: list[int] = []
         tokens: list[str] = []
-        offsets: list[tuple[int, int]] = []
+        offsets: list[int] = []
         words: list[Any] = []
         segment_rows = self._segment
         if not any(map(text.__contains__, self.added_firsts)):  # no added token: one segment
@@ -215,7 +218,8 @@ class FastEncoder:
                 try:
                     segment_rows(text, 0, 0, ids, tokens, offsets, words)
                 except _Fallback:
-                    ids, tokens, offsets, words, _ = self.general(text, 0)
+                    ids, tokens, pairs, words, _ = self.general(text, 0)
+                    offsets = list(chain.from_iterable(pairs))
             if word_idx is not None:
                 words = [word_idx] * len(ids)
             return ids, tokens, offsets, words
@@ -227,7 +231,7 @@ class FastEncoder:
             if token_id is not None:  # an added token: one split, one token
                 ids.append(token_id)
                 tokens.append(text[start:end])
-                offsets.append((start, end))
+                offsets += (start, end)
                 words.append(n_words)
                 n_words += 1
                 continue
@@ -237,10 +241,10 @@ class FastEncoder:
                 n_words = segment_rows(segment, start, n_words, ids, tokens, offsets, words)
             except _Fallback:
                 g_ids, g_tokens, g_offsets, g_words, n_splits = self.general(segment, start)
-                del ids[mark:], tokens[mark:], offsets[mark:], words[mark:]  # what the fast loop wrote
+                del ids[mark:], tokens[mark:], offsets[2 * mark:], words[mark:]  # what the fast loop wrote
                 ids += g_ids
                 tokens += g_tokens
-                offsets += g_offsets
+                offsets += chain.from_iterable(g_offsets)
                 words.extend([w + n_words for w in g_words])
                 n_words += n_splits
         if word_idx is not None:
@@ -248,7 +252,7 @@ class FastEncoder:
         return ids, tokens, offsets, words
 
     def _bytelevel_segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
-                           offsets: list[tuple[int, int]], words: list[Any]) -> int:
+                           offsets: list[int], words: list[Any]) -> int:
         """Append one segment's rows; returns the split count after it."""
         stash = self._stash  # the words of an encode_batch's texts, split by prefetch
         pieces = stash.get(segment) if stash else None
@@ -267,7 +271,7 @@ class FastEncoder:
                     raise _Fallback
         get = self._young.get
         cached = self._cached
-        id_append, tok_append, off_append, word_append = ids.append, tokens.append, offsets.append, words.append
+        id_append, tok_append, off_extend, word_append = ids.append, tokens.append, offsets.extend, words.append
         pos = start
         for w in pieces:
             e = get(w) or cached(w)
@@ -276,7 +280,7 @@ class FastEncoder:
             if extra is None and not shifted:
                 id_append(e[0])
                 tok_append(e[1])
-                off_append((pos, end))
+                off_extend((pos, end))
                 word_append(wi)
             else:
                 if extra is None:
@@ -285,17 +289,19 @@ class FastEncoder:
                 ids += e[0]
                 tokens += e[1]
                 if shifted:  # rel offsets in the word with the space: max(s - 1, 0), max(e - 1, 1)
-                    offsets += [(start + 1 + max(s - 1, 0), start + 1 + max(t - 1, 1)) for s, t in extra[0]]
+                    for s, t in extra[0]:
+                        offsets += (start + 1 + max(s - 1, 0), start + 1 + max(t - 1, 1))
                     shifted = False
                 else:
-                    offsets += [(pos + s, pos + t) for s, t in extra[0]]
+                    for s, t in extra[0]:
+                        offsets += (pos + s, pos + t)
                 words += [wi] * len(e[0])
             wi += 1
             pos = end
         return wi
 
     def _bert_segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
-                      offsets: list[tuple[int, int]], words: list[Any]) -> int:
+                      offsets: list[int], words: list[Any]) -> int:
         if segment.isascii():
             if self.clean_text and _ASCII_REMOVED.search(segment):
                 raise _Fallback
@@ -312,7 +318,7 @@ class FastEncoder:
             parts = self._split.split(segment)
         get = self._young.get
         cached = self._cached
-        id_append, tok_append, off_append, word_append = ids.append, tokens.append, offsets.append, words.append
+        id_append, tok_append, off_extend, word_append = ids.append, tokens.append, offsets.extend, words.append
         pos = start
         for gap, w in zip(parts[::2], parts[1::2]):
             pos += len(gap)
@@ -322,7 +328,7 @@ class FastEncoder:
             if extra is None:
                 id_append(e[0])
                 tok_append(e[1])
-                off_append((pos, end))
+                off_extend((pos, end))
                 word_append(wi)
                 wi += 1
             else:
@@ -331,7 +337,8 @@ class FastEncoder:
                     raise _Fallback  # a punctuation character that is no boundary once normalized
                 ids += e[0]
                 tokens += e[1]
-                offsets += [(pos + s, pos + t) for s, t in rel]
+                for s, t in rel:
+                    offsets += (pos + s, pos + t)
                 words += [wi + r for r in wrel]
                 wi += n_splits
             pos = end
@@ -648,7 +655,11 @@ def fast_rows(tokenizer: Any, text: str, word_idx: int | None) -> Rows | None:
     """The rows of ``text`` (ids, tokens, offsets, word ids) as the general pipeline gives them, or
     None when this pipeline has no fast path. ``text`` has no lone surrogates."""
     encoder = _encoder(tokenizer)
-    return None if encoder is None else encoder.rows(text, word_idx)
+    if encoder is None:
+        return None
+    ids, tokens, flat, words = encoder.rows(text, word_idx)
+    it = iter(flat)
+    return ids, tokens, list(zip(it, it)), words
 
 
 def fast_prefetch(tokenizer: Any, texts: list[str]) -> FastEncoder | None:

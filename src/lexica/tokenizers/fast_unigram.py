@@ -143,7 +143,7 @@ class UnigramEncoder(FastEncoder):
         self._to_space = str.maketrans({c: " " for c in others})
 
     def _segment(self, segment: str, start: int, wi: int, ids: list[int], tokens: list[str],
-                 offsets: list[tuple[int, int]], words: list[Any]) -> int:
+                 offsets: list[int], words: list[Any]) -> int:
         """Append one segment's rows; returns the split count after it."""
         if _SPACE in segment:
             raise _Fallback
@@ -193,15 +193,16 @@ class UnigramEncoder(FastEncoder):
                     rel = e[2]
             ids += e[0]
             tokens += e[1]
-            n_rel = len(rel)  # one or two tokens (most words) without a comprehension's call
+            n_rel = len(rel)  # one or two tokens (most words): in one step
             if n_rel == 1:
                 ((s, t),) = rel
-                offsets.append((pos + s, pos + t))
+                offsets += (pos + s, pos + t)
             elif n_rel == 2:
                 (s, t), (s2, t2) = rel
-                offsets += ((pos + s, pos + t), (pos + s2, pos + t2))
+                offsets += (pos + s, pos + t, pos + s2, pos + t2)
             else:
-                offsets += [(pos + s, pos + t) for s, t in rel]
+                for s, t in rel:
+                    offsets += (pos + s, pos + t)
             if split:
                 words += [wi] * len(rel)
                 wi += 1
