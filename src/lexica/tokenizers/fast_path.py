@@ -68,12 +68,13 @@ __all__ = ["BATCH_GROUP_CHARS", "FastEncoder", "compile_fast_encoder", "fast_dec
 
 logger = logging.getLogger(__name__)
 
-Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]  # FastEncoder.rows: offsets flat
+Rows = tuple[list[int], list[str], list[tuple[int, int]], list[Any]]  # ids, tokens, offsets, word ids
+FlatRows = tuple[list[int], list[str], list[int], list[Any]]  # the same with the offsets flat
 
 CACHE_CAPACITY = 100_000  # two generations of 50,000 words
 # encode_batch prefetches and encodes its inputs in groups of at most this many characters, so that a
-# group's new words fit the young generation together: distinct words, all but a few dozen of two
-# characters or more, number at most about half the characters.
+# group's new words fit the young generation together: in real text the distinct words number at most
+# about half the characters (nearly all take two or more, or one and a separator).
 BATCH_GROUP_CHARS = CACHE_CAPACITY
 MAX_CACHED_CHARS = 256  # longer words are computed every time (rare; they would hold megabytes)
 
@@ -204,7 +205,7 @@ class FastEncoder:
             _whole(p, n),
         )
 
-    def rows(self, text: str, word_idx: int | None) -> Rows:
+    def rows(self, text: str, word_idx: int | None) -> FlatRows:
         """(ids, tokens, offsets, word ids) of one text, as ``PreTokenizedString.rows`` gives them,
         but with the offsets flat: start0, end0, start1, end1, ... (one object per text, not one per
         token; ``Encoding`` stores them so)."""

@@ -2,8 +2,9 @@
 
 ``best_paths(model, words)`` returns, for every word, exactly what ``Unigram._best_path(word, 0.0)``
 returns: the ends, ids and node scores along the best path and the decision margin (the smallest
-difference between two finite candidates that decided a ``best`` entry). ``fast_unigram.
-UnigramEncoder.prefetch`` calls it on the words an ``encode_batch`` has not cached yet.
+difference between two finite candidates that decided a ``best`` entry). ``path_columns`` gives the
+same as numpy columns; ``fast_unigram.UnigramEncoder.prefetch`` calls it on the words an
+``encode_batch`` has not cached yet and builds their cache entries from the columns.
 
 How, with every word's characters in one array (a sentinel after each word):
 
