@@ -33,6 +33,7 @@ __all__ = [
     "truncate_encodings",
     "pad_encodings",
     "padded_arrays",
+    "offset_pairs",
 ]
 
 Offsets = tuple[int, int]
@@ -160,8 +161,7 @@ class Encoding:
 
     @property
     def offsets(self) -> list[Offsets]:
-        flat = iter(self._offsets)  # stored flat: (start0, end0, start1, end1, ...)
-        return list(zip(flat, flat))
+        return offset_pairs(self._offsets)  # stored flat: (start0, end0, start1, end1, ...)
 
     @offsets.setter
     def offsets(self, value: Iterable[Offsets]) -> None:
@@ -469,6 +469,12 @@ class Encoding:
         self._offsets = (0,) * (2 * missing) + self._offsets if left else self._offsets + (0,) * (2 * missing)
         if left:  # the sequences moved right by `missing` tokens
             self._ranges = tuple((k, s + missing, e + missing) for k, s, e in self._ranges)
+
+
+def offset_pairs(flat: Iterable[int]) -> list[Offsets]:
+    """Flat offsets (start0, end0, start1, end1, ...) as (start, end) pairs."""
+    it = iter(flat)
+    return list(zip(it, it))
 
 
 def _flat(pairs: Iterable[Offsets]) -> tuple[int, ...]:

@@ -60,7 +60,7 @@ from lexica.tokenizers.bert_words import bert_chars, bert_word
 from lexica.tokenizers.byte_bpe import MAX_BYTES, ByteBPE, byte_chars
 from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
 from lexica.tokenizers.decoders import ByteLevel as ByteLevelDecoder
-from lexica.tokenizers.encoding import Encoding
+from lexica.tokenizers.encoding import Encoding, offset_pairs
 from lexica.tokenizers.normalized import NormalizedString, PreTokenizedString
 from lexica.tokenizers.unicode import WHITE_SPACE
 
@@ -659,8 +659,7 @@ def fast_rows(tokenizer: Any, text: str, word_idx: int | None) -> Rows | None:
     if encoder is None:
         return None
     ids, tokens, flat, words = encoder.rows(text, word_idx)
-    it = iter(flat)
-    return ids, tokens, list(zip(it, it)), words
+    return ids, tokens, offset_pairs(flat), words
 
 
 def fast_prefetch(tokenizer: Any, texts: list[str]) -> FastEncoder | None:

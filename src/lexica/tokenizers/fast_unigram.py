@@ -259,9 +259,7 @@ class UnigramEncoder(FastEncoder):
         odd = chars & _NOT_IN_WORD
         if self.charsmap is not None:
             kept = self.charsmap.kept_chars(chars | {" "}, self.longest)
-            if " " not in kept:
-                odd = chars
-            odd |= chars - kept
+            odd = odd | (chars - kept) if " " in kept else chars
         normalized = self._normalized
         if not odd:
             return [(word, None) for word in words]
@@ -291,10 +289,9 @@ class UnigramEncoder(FastEncoder):
             first_end = toks[0][3]
         else:  # what `Unigram._entry` gives, built directly
             ends, id_list, node_scores, margin = path
-            length = len(sw)
             scores = tuple(node_scores)
             total = math.fsum(scores)
-            limit = margin / (8.0 * (length + 2) * model._roundoff) - 2.0 * (length + 1) * model._max_abs
+            limit = model._bound(margin, len(sw))
             ids = tuple(id_list)
             vocab = model.vocab
             pieces = tuple([vocab[i][0] for i in id_list])
@@ -352,10 +349,8 @@ class UnigramEncoder(FastEncoder):
         import numpy as np
 
         path_ends, path_ids, path_scores, stops, margins = columns
-        model = self.model
         lengths = np.fromiter([len(sw) for _, sw, _ in todo], np.int64, len(todo))
-        # as `_from_path` computes the bound, operation for operation
-        limits = (margins / (8.0 * (lengths + 2) * model._roundoff) - 2.0 * (lengths + 1) * model._max_abs).tolist()
+        limits = self.model._bound(margins, lengths).tolist()
         firsts = np.concatenate(([0], stops[:-1]))
         previous = np.empty_like(path_ends)  # the end of the node before, 0 for a word's first node
         previous[1:] = path_ends[:-1]

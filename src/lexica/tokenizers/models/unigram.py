@@ -58,6 +58,7 @@ import random
 import re
 import struct
 from collections.abc import Iterable
+from typing import Any
 
 from lexica.errors import InvalidInputError, TokenizerFileError
 from lexica.tokenizers.models.base import (
@@ -232,9 +233,12 @@ class Unigram:
         else:
             vocab = self.vocab
             tokens = tuple(zip(ids, [vocab[i][0] for i in ids], [0] + ends[:-1], ends))
-        length = len(word)
-        limit = margin / (8.0 * (length + 2) * self._roundoff) - 2.0 * (length + 1) * self._max_abs
-        return tokens, tuple(scores), math.fsum(scores), limit
+        return tokens, tuple(scores), math.fsum(scores), self._bound(margin, len(word))
+
+    def _bound(self, margin: Any, length: Any) -> Any:
+        """The bound of `_entry` for a word of ``length`` characters whose Viterbi decided with
+        ``margin`` (floats, or numpy arrays of them: the same operations, so the same roundings)."""
+        return margin / (8.0 * (length + 2) * self._roundoff) - 2.0 * (length + 1) * self._max_abs
 
     def _best_path(self, word: str, base0: float) -> tuple[list[int], list[int], list[float], float]:
         """`_viterbi` (float64 or float32 sums) started at score `base0`: (ends, ids, node scores)
