@@ -84,9 +84,9 @@ def reference_entry(self: FastEncoder, word: str) -> tuple:
     norm = n.normalized
     if len(word) == 1 and self._single.match(word):
         if not norm or not (_BERT_EDGE.match(norm[0]) and _BERT_EDGE.match(norm[-1])):
-            return ((), (), ((), (), -1))
+            return ((), (), (), (), -1)
     if not norm:
-        return ((), (), ((), (), 0))
+        return ((), (), (), (), 0)
     if _BERT_CUT.search(norm):
         ids, toks, offsets, words, n_splits = self.general(word, 0)
         return _entry(tuple(ids), tuple(toks), tuple(offsets), tuple(words), n_splits, len(word))

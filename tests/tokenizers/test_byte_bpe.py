@@ -171,7 +171,7 @@ def _entry(word: str, result) -> tuple:
     if len(ids) == 1:
         assert rel == ((0, len(word)),)
         return ids[0], values[0], None
-    return tuple(ids), tuple(values), (rel, (0,) * len(ids), 1)
+    return tuple(ids), tuple(values), tuple(x for pair in rel for x in pair), (0,) * len(ids), 1
 
 
 def check_batch(bpe: ByteBPE, words: list[str]) -> None:

@@ -11,6 +11,7 @@ pipelines it does not cover (litellm's Claude and DeepSeek) take the general pat
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from unicodedata import ucd_3_2_0
@@ -300,6 +301,29 @@ def test_cache_is_bounded(trio, monkeypatch) -> None:
     encoder = fast_path._encoder(a)
     assert len(encoder._young) + len(encoder._old) <= 64
     assert full_diff(a.encode(text), b.encode(text)) is None  # and still right after evictions
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cache_entries_are_untracked_by_their_second_collection(trio, name, monkeypatch) -> None:
+    """Cache entries are flat (``fast_path._entry``): two collections untrack every one of them, so
+    they never pile up in the cycle collector's oldest generation (entries three levels deep did, and
+    the full collections they set off walked the whole cache)."""
+    monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)
+    fast, _ = _fresh(trio, name)
+    texts = [hf_safe(text) for _, text in hostile_strings()] + TEXTS
+    gc.disable()  # no collection but the two below
+    try:
+        for text in texts:  # per word (``_compute``)
+            fast.encode(text)
+        encoder = fast_path._encoder(fast)
+        fast.encode_batch([t.upper() for t in texts] + [t[::-1] for t in texts])  # prefetched (byte-level BPE: numpy)
+        entries = [*encoder._old.values(), *encoder._young.values()]
+        assert len(entries) > 100
+        gc.collect()
+        gc.collect()
+    finally:
+        gc.enable()
+    assert not [e for e in entries if gc.is_tracked(e)]
 
 
 # ------------------------------------------------------------------ decode

@@ -18,6 +18,7 @@ two libraries' Unicode tables agree (tests/tokenizers/unicode_agreement.py).
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import pathlib
 import sys
@@ -382,3 +383,27 @@ def test_prefetched_entries_equal_the_per_word_ones(name: str, monkeypatch) -> N
     assert len(got) > len(words) // 2
     for word, entry in got.items():
         assert entry == encoder._compute(word), word
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cache_entries_are_untracked_by_their_second_collection(name: str, monkeypatch) -> None:
+    """Entries share their offset pairs (``_PAIRS``), so they are two levels deep and two collections
+    untrack them (see fast_path._entry). Words of MAX_CHARS or more characters may get fresh pairs."""
+    monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)
+    fast = trio(name)[0]
+    encoder = fast_path._encoder(fast)
+    encoder._young.clear()
+    encoder._old.clear()
+    texts = [hf_safe(text) for _, text in hostile_strings()] + ["Hello world, tokenization café 日本語"]
+    gc.disable()  # no collection but the two below
+    try:
+        for text in texts:  # per word (``_compute``)
+            fast.encode(text)
+        fast.encode_batch([t.upper() for t in texts] + [t[::-1] for t in texts])  # prefetched (``_entries``)
+        entries = [e for w, e in [*encoder._old.items(), *encoder._young.items()] if len(w) < MAX_CHARS]
+        assert len(entries) > 100
+        gc.collect()
+        gc.collect()
+    finally:
+        gc.enable()
+    assert not [e for e in entries if gc.is_tracked(e)]

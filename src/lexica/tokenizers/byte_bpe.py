@@ -71,7 +71,7 @@ class ByteBPE:
         """The batch tokenizer (built on first use), or None when the merge table is not monotone,
         the model ignores merges, or ids reach 2**20 (the packed keys would overflow). It takes words of 1 to ``MAX_BYTES`` UTF-8 bytes and returns, per
         word, the encode fast path's cache entry: ``(id, token, None)`` for one token, else ``(ids,
-        tokens, (character offsets, (0,) * len(ids), 1))``."""
+        tokens, character offsets flat (s0, e0, s1, e1, ...), (0,) * len(ids), 1)``."""
         if self._batch is False:
             self._batch = _compile_batch(self.model, self.byte_ids)
         return self._batch
@@ -293,18 +293,21 @@ def _entries(n_words: int, blob: np.ndarray, bases: np.ndarray,
         next_start = np.empty_like(starts)
         next_start[:-1] = starts[1:]
         next_start[-1] = starts[-1] + 1
-        begin = (char_of[starts] - base)[of_several].tolist()
-        end = (char_of[next_start - 1] + 1 - base)[of_several].tolist()
+        begin = (char_of[starts] - base)[of_several]
+        end = (char_of[next_start - 1] + 1 - base)[of_several]
+        flat = np.empty(2 * len(begin), np.int64)  # the offsets flat: begin0, end0, begin1, end1, ...
+        flat[0::2] = begin
+        flat[1::2] = end
+        flat_list = flat.tolist()
         ids_list = tok[of_several].tolist()
         values = list(map(vocab_r.__getitem__, ids_list))
-        pairs = list(zip(begin, end))
         sizes = counts[several].tolist()
         zeros = [(0,) * c for c in range(max(sizes) + 1)]
         entries = []
         a = 0
         for c in sizes:
             b = a + c
-            entries.append((tuple(ids_list[a:b]), tuple(values[a:b]), (tuple(pairs[a:b]), zeros[c], 1)))
+            entries.append((tuple(ids_list[a:b]), tuple(values[a:b]), tuple(flat_list[2 * a:2 * b]), zeros[c], 1))
             a = b
         out[order[several]] = np.fromiter(entries, object, len(entries))
     return out.tolist()

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from operator import add
 from typing import Any
 
 import regex
@@ -293,17 +294,19 @@ class UnigramEncoder(FastEncoder):
             total = math.fsum(scores)
             limit = model._bound(margin, len(sw))
             ids = tuple(id_list)
-            vocab = model.vocab
-            pieces = tuple([vocab[i][0] for i in id_list])
+            pieces = tuple(map(self._pieces.__getitem__, id_list))
             if align is None:
-                shifted = [e - 1 for e in ends]
-                rel = tuple(zip([-1] + shifted[:-1], shifted))
+                if ends[-1] <= MAX_CHARS + 1:  # (e - 1 for e in ends) in range: the shared pairs directly
+                    rel = tuple(map(_PAIRS.__getitem__, map(add, map(_SIDE.__mul__, [0] + ends[:-1]), ends)))
+                else:
+                    shifted = [e - 1 for e in ends]
+                    rel = tuple(zip([-1] + shifted[:-1], shifted))
             else:
                 full = [(-1, 0)] + align
-                rel = tuple([(full[s][0], full[e - 1][1]) for s, e in zip([0] + ends[:-1], ends)])
+                rel = _shared_pairs([full[s][0] for s in [0] + ends[:-1]], [full[e - 1][1] for e in ends])
             first_end = ends[0]
         a0s, a0e = (0, 1) if align is None else align[0]
-        prepended = (a0s, a0e if first_end == 1 else rel[0][1])  # the first token's offsets then
+        prepended = _pair(a0s, a0e if first_end == 1 else rel[0][1])  # the first token's offsets then
         # Characters the charsmap removes at the very start of a text align differently (the first
         # kept character gets the start of the text): such a word at a segment's start falls back.
         return (ids, pieces, rel, prepended, scores, total, limit, a0s == 0)
@@ -404,7 +407,21 @@ def _extends(charsmap: Any, key: bytes) -> bool:
 def _relative(toks: Any, align: list[tuple[int, int]] | None) -> tuple:
     """Token offsets in the "▁word" -> offsets relative to the word ("▁" at (-1, 0))."""
     if align is None:
-        return tuple([(t[2] - 1, t[3] - 1) for t in toks])
+        return _shared_pairs([t[2] - 1 for t in toks], [t[3] - 1 for t in toks])
     full = [(-1, 0)] + align
-    return tuple([(full[t[2]][0], full[t[3] - 1][1]) for t in toks])
+    return _shared_pairs([full[t[2]][0] for t in toks], [full[t[3] - 1][1] for t in toks])
+
+
+def _pair(s: int, e: int) -> tuple[int, int]:
+    """(s, e), as the shared tuple of ``_PAIRS`` when it is in its range (see `_shared_pairs`)."""
+    return _PAIRS[(s + 1) * _SIDE + e + 1] if -1 <= s <= MAX_CHARS and -1 <= e <= MAX_CHARS else (s, e)
+
+
+def _shared_pairs(starts: list[int], ends: list[int]) -> tuple:
+    """The (start, end) pairs, as the shared tuples of ``_PAIRS`` when they are in its range. Fresh
+    pairs would make a cache entry three levels deep (pairs in the offsets in the entry), which the
+    cycle collector untracks only in its oldest generation (see fast_path._entry)."""
+    if starts and min(starts) >= -1 and min(ends) >= -1 and max(starts) <= MAX_CHARS and max(ends) <= MAX_CHARS:
+        return tuple(map(_PAIRS.__getitem__, [(s + 1) * _SIDE + e + 1 for s, e in zip(starts, ends)]))
+    return tuple(zip(starts, ends))
 
