@@ -260,8 +260,33 @@ class Unigram:
         cell = array.array("f", [0.0])  # storing a float rounds it to float32 (inf past the range, as `_f32`)
         for i in range(n):
             base = best[i]
+            # The node of one character first: a piece, or else the unknown node. (The model's loop
+            # adds the unknown node after the longer pieces; they end at other positions, so the
+            # comparisons are the same.)
             j = i + 1
-            single = False
+            first = get(word[i], no)
+            if first is no or first is None:
+                node, node_id = unk_score, -1
+            else:
+                node, node_id = first[1], first[0]
+            if f32:
+                cell[0] = base + node
+                score = cell[0]
+            else:
+                score = base + node
+            gap = score - best[j]  # +inf against an unset entry
+            if gap > 0.0:
+                if gap < margin:
+                    margin = gap
+                best[j] = score
+                starts[j] = i
+                ids[j] = node_id
+                nodes[j] = node
+            elif -gap < margin:
+                margin = -gap
+            if first is no:  # no piece starts with this character
+                continue
+            j += 1
             while j <= n:
                 entry = get(word[i:j], no)
                 if entry is no:
@@ -273,7 +298,7 @@ class Unigram:
                         score = cell[0]
                     else:
                         score = base + node
-                    gap = score - best[j]  # +inf against an unset entry
+                    gap = score - best[j]
                     if gap > 0.0:
                         if gap < margin:
                             margin = gap
@@ -283,26 +308,7 @@ class Unigram:
                         nodes[j] = node
                     elif -gap < margin:
                         margin = -gap
-                    if j == i + 1:
-                        single = True
                 j += 1
-            if not single:  # no one-character piece here: the unknown node
-                if f32:
-                    cell[0] = base + unk_score
-                    score = cell[0]
-                else:
-                    score = base + unk_score
-                j = i + 1
-                gap = score - best[j]
-                if gap > 0.0:
-                    if gap < margin:
-                        margin = gap
-                    best[j] = score
-                    starts[j] = i
-                    ids[j] = -1
-                    nodes[j] = unk_score
-                elif -gap < margin:
-                    margin = -gap
         path_ends = []
         end = n
         while end > 0:
