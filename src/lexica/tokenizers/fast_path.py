@@ -275,6 +275,7 @@ class FastEncoder:
         get = self._young.get
         cached = self._cached
         id_append, tok_append, off_extend, word_append = ids.append, tokens.append, offsets.extend, words.append
+        off_append = offsets.append
         pos = start
         for w in pieces:
             e = get(w) or cached(w)
@@ -295,8 +296,12 @@ class FastEncoder:
                     for s, t in zip(rel[::2], rel[1::2]):
                         offsets += (start + 1 + max(s - 1, 0), start + 1 + max(t - 1, 1))
                     shifted = False
+                elif len(rel) == 4:  # two tokens (the most common split): in one step
+                    s, t, s2, t2 = rel
+                    offsets += (pos + s, pos + t, pos + s2, pos + t2)
                 else:
-                    offsets += map(pos.__add__, rel)
+                    for s in rel:
+                        off_append(pos + s)
                 words += [wi] * len(e[0])
             wi += 1
             pos = end
@@ -321,6 +326,7 @@ class FastEncoder:
         get = self._young.get
         cached = self._cached
         id_append, tok_append, off_extend, word_append = ids.append, tokens.append, offsets.extend, words.append
+        off_append = offsets.append
         pos = start
         for gap, w in zip(parts[::2], parts[1::2]):
             pos += len(gap)
@@ -339,7 +345,12 @@ class FastEncoder:
                     raise _Fallback  # a punctuation character that is no boundary once normalized
                 ids += e[0]
                 tokens += e[1]
-                offsets += map(pos.__add__, rel)
+                if len(rel) == 4:  # two tokens (the most common split): in one step
+                    s, t, s2, t2 = rel
+                    offsets += (pos + s, pos + t, pos + s2, pos + t2)
+                else:
+                    for s in rel:
+                        off_append(pos + s)
                 if n_splits == 1:
                     words += [wi] * len(e[0])
                 else:
