@@ -243,7 +243,8 @@ class Unigram:
     def _best_path(self, word: str, base0: float) -> tuple[list[int], list[int], list[float], float]:
         """`_viterbi` (float64 or float32 sums) started at score `base0`: (ends, ids, node scores)
         along the best path, and the smallest difference between two finite candidates that
-        decided a `best` entry (the decision margin). The same comparisons in the same order; float32
+        decided a `best` entry (the decision margin). The same comparisons, and the same order for
+        each entry of `best` (the one-character node comes first: it alone ends at i + 1); float32
         sums are rounded by storing them in an ``array("f")`` cell, which gives what `_f32` gives
         (the nearest float32, infinity past the range) in a third of the time."""
         n = len(word)
