@@ -7,6 +7,7 @@ file): ``{"generate": "repeat", "unit": u, "count": n}`` is ``u * n``.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import pathlib
 
@@ -117,3 +118,23 @@ def check_offsets(text: str, encoding) -> None:
         assert 0 <= start <= end <= len(text), (start, end, len(text))
         assert start >= last_start and end >= last_end, ((start, end), (last_start, last_end))
         last_start, last_end = start, end
+
+
+def entries_left_tracked(tokenizer, texts: list[str], keep=lambda word: True) -> tuple[int, list]:
+    """Fill ``tokenizer``'s fast path cache from ``texts`` (each alone, then upper-cased and reversed as
+    one batch: prefetched) with the cycle collector off, run exactly two collections, and return the
+    number of cache entries of the words ``keep`` accepts and those still tracked by the collector."""
+    from lexica.tokenizers import fast_path
+
+    encoder = fast_path._encoder(tokenizer)
+    gc.disable()  # no collection but the two below
+    try:
+        for text in texts:  # per word (``_compute``)
+            tokenizer.encode(text)
+        tokenizer.encode_batch([t.upper() for t in texts] + [t[::-1] for t in texts])
+        entries = [e for w, e in [*encoder._old.items(), *encoder._young.items()] if keep(w)]
+        gc.collect()
+        gc.collect()
+    finally:
+        gc.enable()
+    return len(entries), [e for e in entries if gc.is_tracked(e)]

@@ -11,7 +11,6 @@ pipelines it does not cover (litellm's Claude and DeepSeek) take the general pat
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from unicodedata import ucd_3_2_0
@@ -20,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile import encoding_diff, hf_safe, hostile_strings
+from hostile import encoding_diff, entries_left_tracked, hf_safe, hostile_strings
 from lexica.errors import InvalidInputError
 from lexica.tokenizers import Tokenizer
 from lexica.tokenizers import fast_path
@@ -310,20 +309,9 @@ def test_cache_entries_are_untracked_by_their_second_collection(trio, name, monk
     the full collections they set off walked the whole cache)."""
     monkeypatch.setattr(fast_path, "_BATCH_MIN", 1)
     fast, _ = _fresh(trio, name)
-    texts = [hf_safe(text) for _, text in hostile_strings()] + TEXTS
-    gc.disable()  # no collection but the two below
-    try:
-        for text in texts:  # per word (``_compute``)
-            fast.encode(text)
-        encoder = fast_path._encoder(fast)
-        fast.encode_batch([t.upper() for t in texts] + [t[::-1] for t in texts])  # prefetched (byte-level BPE: numpy)
-        entries = [*encoder._old.values(), *encoder._young.values()]
-        assert len(entries) > 100
-        gc.collect()
-        gc.collect()
-    finally:
-        gc.enable()
-    assert not [e for e in entries if gc.is_tracked(e)]
+    n_entries, tracked = entries_left_tracked(fast, [hf_safe(text) for _, text in hostile_strings()] + TEXTS)
+    assert n_entries > 100
+    assert not tracked
 
 
 # ------------------------------------------------------------------ decode

@@ -18,7 +18,6 @@ two libraries' Unicode tables agree (tests/tokenizers/unicode_agreement.py).
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import pathlib
 import sys
@@ -37,7 +36,7 @@ from lexica.tokenizers.tokenizer import Tokenizer
 from lexica.tokenizers.unigram_batch import MAX_CHARS, best_paths
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # tests/tokenizers: hostile.py
-from hostile import encoding_diff, hf_safe, hostile_strings  # noqa: E402
+from hostile import encoding_diff, entries_left_tracked, hf_safe, hostile_strings  # noqa: E402
 
 hf = pytest.importorskip("tokenizers")
 spm = pytest.importorskip("sentencepiece")
@@ -395,15 +394,6 @@ def test_cache_entries_are_untracked_by_their_second_collection(name: str, monke
     encoder._young.clear()
     encoder._old.clear()
     texts = [hf_safe(text) for _, text in hostile_strings()] + ["Hello world, tokenization café 日本語"]
-    gc.disable()  # no collection but the two below
-    try:
-        for text in texts:  # per word (``_compute``)
-            fast.encode(text)
-        fast.encode_batch([t.upper() for t in texts] + [t[::-1] for t in texts])  # prefetched (``_entries``)
-        entries = [e for w, e in [*encoder._old.items(), *encoder._young.items()] if len(w) < MAX_CHARS]
-        assert len(entries) > 100
-        gc.collect()
-        gc.collect()
-    finally:
-        gc.enable()
-    assert not [e for e in entries if gc.is_tracked(e)]
+    n_entries, tracked = entries_left_tracked(fast, texts, keep=lambda word: len(word) < MAX_CHARS)
+    assert n_entries > 100
+    assert not tracked
