@@ -134,6 +134,20 @@ def test_bytelevel_split_bytes_are_lossless_like_hf(data: bytes, cut: list[int])
     assert got == data.decode("utf-8", "replace")
 
 
+@settings(max_examples=300, deadline=None)
+@given(tokens=st.lists(st.text(alphabet=st.sampled_from("aĠĊé\x85\xad 中<|>\ud800ā"), max_size=4), max_size=6))
+def test_byte_level_bytes_is_the_per_token_rule(tokens: list[str]) -> None:
+    """Each token's bytes as HF's decoder reads it: all its characters byte-level, else its own
+    UTF-8; and the decoder's all-at-once case decodes the same text as token by token."""
+    def rule(token: str) -> bytes:
+        if all(c in UNICODE_TO_BYTES for c in token):
+            return bytes(UNICODE_TO_BYTES[c] for c in token)
+        return token.encode("utf-8", "surrogatepass")
+
+    assert [ld.byte_level_bytes(t) for t in tokens] == [rule(t) for t in tokens]
+    assert ld.ByteLevel().decode(tokens) == b"".join(map(rule, tokens)).decode("utf-8", "replace")
+
+
 def test_byte_table_is_gpt2s() -> None:
     assert len(BYTES_TO_UNICODE) == len(UNICODE_TO_BYTES) == 256
     assert BYTES_TO_UNICODE[ord(" ")] == "Ġ" and BYTES_TO_UNICODE[ord("\n")] == "Ċ"

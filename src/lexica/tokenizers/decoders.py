@@ -16,6 +16,7 @@ Every decoder has ``decode_chain(tokens) -> tokens``, so decoders chain in a ``S
 from __future__ import annotations
 
 import re
+from codecs import charmap_encode
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,10 +60,20 @@ _CLEANUP = (
 
 # Every pattern above starts with one of these: text without any cannot change.
 _CLEANUP_ANY = re.compile(r" [.?!,']| n't| do not")
-# Byte-level characters -> the byte they stand for, as a str.translate table (to Latin-1 chars).
-_BYTE_LEVEL_TO_LATIN1 = {ord(char): byte for char, byte in UNICODE_TO_BYTES.items()}
-# The Latin-1 characters that are NOT byte-level characters (those are mapped past U+00FF).
-_NOT_BYTE_LEVEL_LATIN1 = re.compile("[\x00-\x20\x7f-\xa0\xad]")
+# Byte-level character (its code point) -> the byte it stands for: a ``codecs.charmap_encode``
+# table, which raises UnicodeEncodeError at any other character.
+_BYTE_LEVEL_BYTES = {ord(char): byte for char, byte in UNICODE_TO_BYTES.items()}
+
+
+def byte_level_bytes(token: str) -> bytes:
+    """A token's bytes as the ByteLevel decoder reads it: the bytes its byte-level characters stand
+    for, or its own UTF-8 when some character is not byte-level (an added token such as
+    ``<|endoftext|>``), as HF does. "surrogatepass" keeps lone surrogates from crashing; decoding
+    the bytes with "replace" turns them into U+FFFD."""
+    try:
+        return charmap_encode(token, "strict", _BYTE_LEVEL_BYTES)[0]
+    except UnicodeEncodeError:
+        return token.encode("utf-8", "surrogatepass")
 
 
 def cleanup(text: str) -> str:
@@ -144,20 +155,10 @@ class ByteLevel(_Base):
     use_regex: bool = True
 
     def decode_chain(self, tokens: list[str]) -> list[str]:
-        text = "".join(tokens)
-        if not _NOT_BYTE_LEVEL_LATIN1.search(text):
-            try:  # every character is a byte-level one: translate them to their bytes at once
-                return [text.translate(_BYTE_LEVEL_TO_LATIN1).encode("latin-1").decode("utf-8", "replace")]
-            except UnicodeEncodeError:  # some token is not byte-level: token by token below
-                pass
-        data = bytearray()
-        for token in tokens:
-            try:
-                data.extend(UNICODE_TO_BYTES[char] for char in token)
-            except KeyError:
-                # Not a byte-level token (e.g. an added token): its own UTF-8 bytes, as HF does.
-                # "surrogatepass" keeps lone surrogates from crashing; they decode to U+FFFD below.
-                data.extend(token.encode("utf-8", "surrogatepass"))
+        try:  # every character is a byte-level one: all bytes at once
+            data = charmap_encode("".join(tokens), "strict", _BYTE_LEVEL_BYTES)[0]
+        except UnicodeEncodeError:  # some token is not byte-level: token by token
+            data = b"".join(map(byte_level_bytes, tokens))
         return [data.decode("utf-8", "replace")]
 
     def to_dict(self) -> dict[str, Any]:

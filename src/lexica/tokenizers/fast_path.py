@@ -60,8 +60,8 @@ import regex
 
 from lexica.tokenizers.bert_words import bert_chars, bert_word
 from lexica.tokenizers.byte_bpe import MAX_BYTES, ByteBPE, byte_chars
-from lexica.tokenizers.bytes_unicode import BYTES_TO_UNICODE
 from lexica.tokenizers.decoders import ByteLevel as ByteLevelDecoder
+from lexica.tokenizers.decoders import byte_level_bytes
 from lexica.tokenizers.encoding import Encoding, offset_pairs
 from lexica.tokenizers.normalized import NormalizedString, PreTokenizedString
 from lexica.tokenizers.unicode import WHITE_SPACE
@@ -726,41 +726,52 @@ def _decode_tables(tokenizer: Any) -> tuple[dict[int, str], dict[int, str]] | No
 
 
 def fast_decode(tokenizer: Any, ids: Any, skip_special_tokens: bool) -> str | None:
-    """``tokenizer.decode(ids)`` with the id lookups done by two precomputed tables, or None when
-    the general path must run (ids that are not a list of non-negative ints raise there)."""
+    """``tokenizer.decode(ids)`` with the id lookups done by precomputed tables, or None when the
+    general path must run (ids that are not a list of non-negative ints raise there).
+
+    With the ByteLevel decoder a second table holds each token's bytes (``decoders.byte_level_bytes``,
+    filled as ids first occur), so decoding is one ``bytes.join`` and one UTF-8 decode."""
     if type(ids) is not list and type(ids) is not tuple:
         return None
-    if ids and (not set(map(type, ids)) <= _INT or min(ids) < 0):
+    if not _INT.issuperset(map(type, ids)):
         return None
     # The tables depend on the model and the added tokens only (a new token rebuilds the tries).
     model, trie = tokenizer.__dict__.get("_model"), getattr(tokenizer.added_vocabulary, "_trie", None)
     cached = tokenizer.__dict__.get("_fast_decode")
     if cached is None or cached[0] is not model or cached[1] is not trie or model is None or trie is None:
-        cached = (model, trie, _decode_tables(tokenizer))
+        cached = (model, trie, _decode_tables(tokenizer), ({}, {}))
         tokenizer.__dict__["_fast_decode"] = cached
     tables = cached[2]
     if tables is None:
         return None
-    tokens = list(map(tables[1 if skip_special_tokens else 0].get, ids))
-    if None in tokens:  # unknown ids (and, when skipping, special tokens) are left out
-        tokens = [t for t in tokens if t is not None]
+    table = tables[1 if skip_special_tokens else 0]
     decoder = tokenizer.decoder
+    if type(decoder) is ByteLevelDecoder:
+        known = cached[3][1 if skip_special_tokens else 0]
+        parts = list(map(known.get, ids))
+        if None in parts:  # an id met for the first time, an unknown id, or a skipped special token
+            if min(ids) < 0:
+                return None
+            k = parts.index(None)
+            while True:
+                token = table.get(ids[k])
+                if token is None:
+                    parts[k] = b""
+                else:
+                    parts[k] = known[ids[k]] = byte_level_bytes(token)
+                try:
+                    k = parts.index(None, k + 1)
+                except ValueError:
+                    break
+        return b"".join(parts).decode("utf-8", "replace")
+    tokens = list(map(table.get, ids))
+    if None in tokens:
+        if min(ids) < 0:
+            return None
+        tokens = [t for t in tokens if t is not None]
     if decoder is None:
         return " ".join(tokens)
-    if type(decoder) is ByteLevelDecoder:  # the decoder's own fast case, without list copies
-        text = "".join(tokens)
-        if not _NOT_BYTE_LEVEL_LATIN1.search(text):
-            try:
-                return text.translate(_BYTE_LEVEL_TO_LATIN1).encode("latin-1").decode("utf-8", "replace")
-            except UnicodeEncodeError:
-                pass
     return decoder.decode(tokens)
 
 
 _INT = frozenset({int})
-
-
-# Byte-level characters -> their bytes (as Latin-1 characters); the Latin-1 characters that are
-# not byte-level characters (decoders.ByteLevel decodes text holding them token by token).
-_BYTE_LEVEL_TO_LATIN1 = {ord(char): byte for byte, char in BYTES_TO_UNICODE.items()}
-_NOT_BYTE_LEVEL_LATIN1 = re.compile("[\x00-\x20\x7f-\xa0\xad]")
