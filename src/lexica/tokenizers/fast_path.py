@@ -752,17 +752,10 @@ def fast_decode(tokenizer: Any, ids: Any, skip_special_tokens: bool) -> str | No
         if None in parts:  # an id met for the first time, an unknown id, or a skipped special token
             if min(ids) < 0:
                 return None
-            k = parts.index(None)
-            while True:
-                token = table.get(ids[k])
-                if token is None:
-                    parts[k] = b""
-                else:
-                    parts[k] = known[ids[k]] = byte_level_bytes(token)
-                try:
-                    k = parts.index(None, k + 1)
-                except ValueError:
-                    break
+            for k, i in enumerate(ids):
+                if parts[k] is None:
+                    token = table.get(i)
+                    parts[k] = b"" if token is None else known.setdefault(i, byte_level_bytes(token))
         return b"".join(parts).decode("utf-8", "replace")
     tokens = list(map(table.get, ids))
     if None in tokens:
